@@ -381,6 +381,11 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
+def load_average() -> str:
+    # The machine is shared: a reader must know whether anything else ran meanwhile.
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def report(results: Results, sizes: list[int], args: argparse.Namespace, versions: dict[str, str]) -> str:
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     parts = [
@@ -390,7 +395,8 @@ def report(results: Results, sizes: list[int], args: argparse.Namespace, version
         + (f"{args.repeat} runs" if args.repeat else "3 runs (1 for N ≥ 20,000)")
         + f", seed {args.seed}"
         + (f", `--jobs {args.jobs}`" if args.jobs else "")
-        + (". Peers: " + "; ".join(f"{k} {v}" for k, v in versions.items()) if versions else "") + ".",
+        + (". Peers: " + "; ".join(f"{k} {v}" for k, v in versions.items()) if versions else "")
+        + f". Load average (1/5/15 min) at start {args.load_start}, at end {load_average()}.",
         "",
         table(results, sizes),
     ]
@@ -433,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--related-50k", action="store_true", help="time digest.related.auto_related at 50,000")
     ap.add_argument("--write-readme", action="store_true", help="put the table into bench/README.md")
     args = ap.parse_args(argv)
+    args.load_start = load_average()
 
     sizes = sorted(set(args.sizes) if args.sizes else {s for s in STANDARD_SIZES if s <= args.n} | {args.n})
     if args.large:
