@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sys
 from array import array
@@ -412,13 +413,26 @@ SITE_YAML = "title: Bench digest\nbase_url: https://bench.example.org/\ntimezone
 
 def write_digest(root: Path, articles: list[Article]) -> None:
     """Write site.yaml and content/<slug>.md under root (replacing any old content)."""
-    content = root / "content"
-    if content.exists():
-        shutil.rmtree(content)
-    content.mkdir(parents=True)
+    (root / "content").mkdir(parents=True, exist_ok=True)
     (root / "site.yaml").write_text(SITE_YAML)
-    for a in articles:
-        (content / f"{a.slug}.md").write_text(digest_markdown(a))
+    _sync(root / "content", {f"{a.slug}.md": digest_markdown(a) for a in articles})
+
+
+def _sync(folder: Path, files: dict[str, str]) -> None:
+    """Make folder hold exactly these files, overwriting in place.
+
+    Not rmtree + rewrite: unlinking costs ~2.5 ms a file on this machine's disk against
+    ~0.2 ms for an in-place overwrite, so regenerating 20,000 articles would spend a
+    minute deleting.
+    """
+    for name in sorted(set(os.listdir(folder)) - set(files)):
+        path = folder / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    for name, text in files.items():
+        (folder / name).write_text(text)
 
 
 PELICANCONF = '''\
@@ -469,13 +483,9 @@ def pelican_markdown(a: Article) -> str:
 
 
 def write_pelican(root: Path, articles: list[Article]) -> None:
-    content = root / "content"
-    if content.exists():
-        shutil.rmtree(content)
-    content.mkdir(parents=True)
+    (root / "content").mkdir(parents=True, exist_ok=True)
     (root / "pelicanconf.py").write_text(PELICANCONF)
-    for a in articles:
-        (content / f"{a.slug}.md").write_text(pelican_markdown(a))
+    _sync(root / "content", {f"{a.slug}.md": pelican_markdown(a) for a in articles})
 
 
 HUGO_CONFIG = """\
@@ -555,17 +565,13 @@ def hugo_markdown(a: Article) -> str:
 
 
 def write_hugo(root: Path, articles: list[Article]) -> None:
-    content = root / "content" / "posts"
-    if content.exists():
-        shutil.rmtree(content)
-    content.mkdir(parents=True)
+    (root / "content" / "posts").mkdir(parents=True, exist_ok=True)
     (root / "config.yaml").write_text(HUGO_CONFIG)
     for rel, text in HUGO_LAYOUTS.items():
         path = root / "layouts" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    for a in articles:
-        (content / f"{a.slug}.md").write_text(hugo_markdown(a))
+    _sync(root / "content" / "posts", {f"{a.slug}.md": hugo_markdown(a) for a in articles})
 
 
 def generator_fingerprint() -> str:

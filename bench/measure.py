@@ -28,6 +28,7 @@ TIME_BIN = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 @dataclass
 class Run:
     seconds: float
+    cpu_seconds: float  # user + system of the whole tree: robust to other load, unlike wall
     max_rss_mb: float
     tree_rss_mb: float
     returncode: int
@@ -102,4 +103,5 @@ def run(cmd: Sequence[str | os.PathLike[str]], cwd: Path | None = None,
         except (OSError, ValueError, IndexError):
             pass  # time could not write it (command not found, killed): keep wait4's
         rss_path.unlink(missing_ok=True)
-    return Run(elapsed, max_rss, max(peak / 2**20, max_rss), proc.returncode, text)
+    cpu = usage.ru_utime + usage.ru_stime  # wait4 counts reaped descendants too
+    return Run(elapsed, cpu, max_rss, max(peak / 2**20, max_rss), proc.returncode, text)

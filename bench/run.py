@@ -44,18 +44,24 @@ class Row:
     """All samples of one measurement at one N; the table shows medians."""
 
     seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
     max_rss_mb: list[float] = field(default_factory=list)
     tree_rss_mb: list[float] = field(default_factory=list)
     note: str = ""
 
     def add(self, r: Run) -> None:
         self.seconds.append(r.seconds)
+        self.cpu_seconds.append(r.cpu_seconds)
         self.max_rss_mb.append(r.max_rss_mb)
         self.tree_rss_mb.append(r.tree_rss_mb)
 
     @property
     def median(self) -> float | None:
         return statistics.median(self.seconds) if self.seconds else None
+
+    @property
+    def cpu(self) -> float | None:
+        return statistics.median(self.cpu_seconds) if self.cpu_seconds else None
 
     @property
     def rss(self) -> float | None:
@@ -114,12 +120,28 @@ def ours_cmd(site: Path, out: Path, jobs: int | None) -> list[str]:
     return cmd + (["--jobs", str(jobs)] if jobs else [])
 
 
+TRASH = WORK / "trash"
+
+
 def clear(*paths: Path) -> None:
+    """Get output folders out of the way before a cold run, in O(1).
+
+    Deleting is slow on this disk (~2.5 ms per file or folder: 25 s for a 5,000-article
+    site), so folders are renamed into bench/work/trash/ and deleted once at the end,
+    when no measurement is running.
+    """
+    TRASH.mkdir(parents=True, exist_ok=True)
     for p in paths:
         if p.is_dir():
-            shutil.rmtree(p)
+            p.rename(TRASH / f"{p.name}-{time.time_ns()}")
         elif p.exists():
             p.unlink()
+
+
+def empty_trash() -> None:
+    if TRASH.exists():
+        log("deleting old outputs (bench/work/trash)")
+        shutil.rmtree(TRASH, ignore_errors=True)
 
 
 def checked(r: Run, what: str) -> Run:
@@ -321,6 +343,8 @@ def table(results: Results, sizes: list[int]) -> str:
         cells = []
         for row in rows:
             cell = fmt_s(row.median) if row else "–"
+            if row and row.cpu is not None:
+                cell += f" <sub>cpu {fmt_s(row.cpu)}</sub>"
             if row and row.note:
                 cell = f"{cell} ({row.note})" if row.median is not None else row.note
             cells.append(cell)
@@ -332,37 +356,64 @@ def table(results: Results, sizes: list[int]) -> str:
 
 
 def targets(results: Results, sizes: list[int]) -> str:
-    """The issue's targets, checked on the largest N measured (5,000 in the issue)."""
+    """The issue's targets, checked on N = 5,000 (or the largest N measured).
+
+    Judged on wall time, as the issue states them. A second column redoes the ratios on
+    CPU time (user + system): on a shared machine other work inflates wall time unevenly
+    between rows, CPU time much less. It is a proxy only: it charges Hugo for using both
+    cores, which wall time rightly does not.
+    """
     n = 5000 if 5000 in sizes else max(sizes)
     r = results.get(n, {})
 
-    def med(key: str) -> float | None:
+    def med(key: str, cpu: bool = False) -> float | None:
         row = r.get(key)
-        return row.median if row else None
+        if row is None:
+            return None
+        return row.cpu if cpu else row.median
 
-    ours, hugo, pel = med("ours-cold"), med("hugo-cold"), med("pelican-cold")
-    nochange, edit, serve = med("ours-nochange"), med("ours-edit"), med("ours-serve")
-    lines = [f"| target (N = {n:,}) | measured | met? |", "|---|---|---|"]
+    def ratio(a: str, b: str, cpu: bool) -> float | None:
+        x, y = med(a, cpu), med(b, cpu)
+        return x / y if x and y else None
 
-    def add(label: str, value: float | None, ok: Callable[[float], bool], unit: str = "×") -> None:
+    lines = [f"| target (N = {n:,}) | measured (wall) | met? | on CPU time |", "|---|---|---|---|"]
+
+    def show(value: float | None, unit: str) -> str:
         if value is None:
-            lines.append(f"| {label} | – | – |")
-            return
-        shown = {"×": f"{value:.2f}×", "s": f"{value * 1000:.0f} ms", "MB": f"{value:.0f} MB",
-                 "%": f"{value * 100:+.0f} %"}[unit]
-        lines.append(f"| {label} | {shown} | {'yes' if ok(value) else '**no**'} |")
+            return "–"
+        return {"×": f"{value:.2f}×", "s": f"{value * 1000:.0f} ms", "MB": f"{value:.0f} MB",
+                "%": f"{value * 100:+.0f} %"}[unit]
 
-    add("cold build ≤ 1.2× Hugo's", ours / hugo if ours and hugo else None, lambda v: v <= 1.2)
-    add("Pelican cold ≥ 4× ours", pel / ours if ours and pel else None, lambda v: v >= 4)
-    add("no-change rebuild ≤ 0.3× Hugo cold", nochange / hugo if nochange and hugo else None, lambda v: v <= 0.3)
-    add("one-article edit → page on disk ≤ 100 ms (build process)", edit, lambda v: v <= 0.1, "s")
-    add("serve rebuild → page on disk ≤ 100 ms (in-process)", serve, lambda v: v <= 0.1, "s")
+    def add(label: str, wall: float | None, cpu: float | None, ok: Callable[[float], bool],
+            unit: str = "×") -> None:
+        met = "–" if wall is None else "yes" if ok(wall) else "**no**"
+        lines.append(f"| {label} | {show(wall, unit)} | {met} | {show(cpu, unit)} |")
+
+    add("cold build ≤ 1.2× Hugo's", ratio("ours-cold", "hugo-cold", False),
+        ratio("ours-cold", "hugo-cold", True), lambda v: v <= 1.2)
+    add("Pelican cold ≥ 4× ours", ratio("pelican-cold", "ours-cold", False),
+        ratio("pelican-cold", "ours-cold", True), lambda v: v >= 4)
+    add("no-change rebuild ≤ 0.3× Hugo cold", ratio("ours-nochange", "hugo-cold", False),
+        ratio("ours-nochange", "hugo-cold", True), lambda v: v <= 0.3)
+    add("one-article edit → page on disk ≤ 100 ms (build process)", med("ours-edit"),
+        med("ours-edit", True), lambda v: v <= 0.1, "s")
+    add("serve rebuild → page on disk ≤ 100 ms (in-process)", med("ours-serve"), None,
+        lambda v: v <= 0.1, "s")
     row = r.get("ours-cold")
-    add("peak RSS ≤ 300 MB (cold, whole process tree)", row.rss if row else None, lambda v: v <= 300, "MB")
-    per = [results[m]["ours-cold"].median / m for m in sizes if results.get(m, {}).get("ours-cold")
-           and results[m]["ours-cold"].median and m >= 1000]
-    spread = max(per) / min(per) - 1 if len(per) > 1 else None
-    add("time per article flat from 1,000 to largest N (spread ≤ 20 %)", spread, lambda v: v <= 0.2, "%")
+    add("peak RSS ≤ 300 MB (cold, whole process tree)", row.rss if row else None, None,
+        lambda v: v <= 300, "MB")
+
+    def spread(cpu: bool) -> float | None:
+        per = []
+        for m in sizes:
+            row = results.get(m, {}).get("ours-cold")
+            t = (row.cpu if cpu else row.median) if row and m >= 1000 else None
+            if t:
+                per.append(t / m)
+        return max(per) / min(per) - 1 if len(per) > 1 else None
+
+    add("time per article flat from 1,000 to largest N (spread ≤ 20 %)", spread(False), spread(True),
+        lambda v: v <= 0.2, "%")
     return "\n".join(lines)
 
 
@@ -445,6 +496,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.large:
         sizes = sorted(set(sizes) | {LARGE})
     WORK.mkdir(parents=True, exist_ok=True)
+    empty_trash()  # left over from an interrupted run
     results: Results = {}
     versions: dict[str, str] = {}
     why_not = None if not args.no_ours else "skipped (--no-ours)"
@@ -469,6 +521,7 @@ def main(argv: list[str] | None = None) -> int:
         log("automatic relations at 50,000")
         bench_related(args.seed, results)
         save(results)
+    empty_trash()
     text = report(results, sizes, args, versions)
     print(text)
     if args.write_readme:
