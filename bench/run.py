@@ -319,8 +319,8 @@ LABELS = {
     "pelican-cold": "Pelican, cold",
     "pelican-warm": "Pelican, with its content cache",
     "hugo-cold": "Hugo, cold",
-    "floor-md-1": "Python-Markdown + libyaml alone, 1 process, nothing written",
-    "floor-md-2": "Python-Markdown + libyaml alone, 2 processes, nothing written",
+    "floor-md-1": "Python-Markdown (engine's extensions) + libyaml alone, 1 process, nothing written",
+    "floor-md-2": "Python-Markdown (engine's extensions) + libyaml alone, 2 processes, nothing written",
     "floor-cp": "`cp -r` of the content folder (file-system floor)",
     "floor-startup": "`python -c 'import markdown, yaml, jinja2'` (process start floor)",
 }
