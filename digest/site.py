@@ -112,6 +112,21 @@ class Pagination:
         return self.paths[self.number] if self.number < self.total else None
 
 
+@dataclass(frozen=True)
+class PageDeps:
+    """Everything a page's bytes depend on besides the templates and site.yaml.
+
+    Incremental builds skip a page whose dependencies are unchanged since the last build, so
+    these must be complete: `full` stories are shown whole (their file's hash counts), `cards`
+    are shown as a card or a link (title, date, summary, tags... count, not the body), and
+    `extra` is any other text the page shows (counts, neighbouring editions, term names).
+    """
+
+    full: tuple[Story, ...] = ()
+    cards: tuple[Story, ...] = ()
+    extra: str = ""
+
+
 @dataclass(eq=False)
 class Page:
     """One file to render: where it goes, with which template, and what it shows."""
@@ -122,8 +137,8 @@ class Page:
     title: str
     context: dict[str, Any] = field(default_factory=dict)
     pagination: Pagination | None = None
-    # The stories whose changes can change this page's bytes (used for incremental rebuilds).
-    depends_on: tuple[str, ...] = ()
+    # None means "depends on anything": always rendered. Declare deps to make a page skippable.
+    deps: PageDeps | None = None
 
 
 @dataclass(eq=False)
@@ -325,30 +340,42 @@ def group_by_day(stories: list[Story]) -> list[tuple[Edition, list[Story]]]:
 def plan_pages(site: Site) -> list[Page]:
     config, urls = site.config, site.urls
     pages: list[Page] = []
-    all_slugs = tuple(s.article.slug for s in site.stories)
     for pagination, chunk in _paginate(site.stories, config.digest.per_page, "", urls):
         title = config.title if pagination.number == 1 else f"{config.title} — page {pagination.number}"
         pages.append(Page(pagination.paths[pagination.number - 1], "index.html", "digest", title,
-                          {"stories": chunk, "groups": group_by_day(chunk)}, pagination, all_slugs))
+                          {"stories": chunk, "groups": group_by_day(chunk)}, pagination,
+                          PageDeps(cards=tuple(chunk), extra=repr(pagination.paths))))
     for story in site.stories:
+        edition = story.edition
         pages.append(Page(story.url, "article.html", "article", story.article.title, {"story": story},
-                          depends_on=(story.article.slug,)))
+                          deps=PageDeps(full=(story,), cards=tuple(_linked_stories(story)),
+                                        extra=repr([(t.name, t.url) for ts in story.terms.values() for t in ts])
+                                        + (edition.url if edition else ""))))
     for edition in site.editions:
+        neighbours = [(e.day, e.url) for e in (edition.previous, edition.next) if e is not None]
         pages.append(Page(edition.url, "edition.html", "edition", f"Digest for {edition.day:%-d %B %Y}",
                           {"edition": edition, "stories": edition.stories},
-                          depends_on=tuple(s.article.slug for s in edition.stories)))
+                          deps=PageDeps(cards=tuple(edition.stories), extra=repr(neighbours))))
     months: dict[tuple[int, int], list[Edition]] = defaultdict(list)
     for edition in site.editions:
         months[(edition.day.year, edition.day.month)].append(edition)
     archive = [(dt.date(y, m, 1), eds) for (y, m), eds in sorted(months.items(), reverse=True)]
-    pages.append(Page(urls.archive(), "archive.html", "archive", "Archive", {"months": archive}, depends_on=all_slugs))
+    pages.append(Page(urls.archive(), "archive.html", "archive", "Archive", {"months": archive},
+                      deps=PageDeps(extra=repr([(e.day, e.url, len(e.stories)) for e in site.editions]))))
     for taxonomy in site.taxonomies.values():
-        pages.append(Page(taxonomy.url, "taxonomy.html", "taxonomy", taxonomy.label, {"taxonomy": taxonomy}, depends_on=all_slugs))
+        pages.append(Page(taxonomy.url, "taxonomy.html", "taxonomy", taxonomy.label, {"taxonomy": taxonomy},
+                          deps=PageDeps(extra=repr([(t.name, t.url, t.count) for t in taxonomy.terms]))))
         for term in taxonomy.terms:
             for pagination, chunk in _paginate(term.stories, config.tags.per_page, term.url, urls):
                 title = term.name if pagination.number == 1 else f"{term.name} — page {pagination.number}"
                 pages.append(Page(pagination.paths[pagination.number - 1], "term.html", "term", title,
                                   {"taxonomy": taxonomy, "term": term, "stories": chunk}, pagination,
-                                  tuple(s.article.slug for s in term.stories)))
-    pages.append(Page("404.html", "404.html", "404", "Page not found", {}))
+                                  PageDeps(cards=tuple(chunk), extra=repr((term.name, term.count, pagination.paths)))))
+    pages.append(Page("404.html", "404.html", "404", "Page not found", {}, deps=PageDeps()))
     return pages
+
+
+def _linked_stories(story: Story) -> list[Story]:
+    """Stories an article page links to or lists, each shown as a card or a link."""
+    linked = [link.story for link in story.related if link.story is not None]
+    return linked + story.incoming + story.auto_related
