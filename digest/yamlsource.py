@@ -107,7 +107,7 @@ def load_yaml(text: str, first_line: int = 1) -> Any:
     Raises YamlError with the line of the problem.
     """
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line if mark else 0) + first_line

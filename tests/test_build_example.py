@@ -156,7 +156,7 @@ def test_front_matter_is_escaped_everywhere(tmp_path: Path) -> None:
     site = write_site(tmp_path / "site", {
         "content/evil.md": article(
             f'Title {evil} & "quotes"', body="Body.",
-            tags=f'["{evil}", Safe]', source=f'"{evil}"', author=f'"<img src=x onerror=alert(1)>"',
+            tags=f'["{evil}", Safe]', source=f'"{evil}"', author='"<img src=x onerror=alert(1)>"',
             editor_note=f'"Note {evil} [x](javascript:alert(1))"', summary=f'"{evil}"', dateline=f'"{evil}"',
             source_url='"https://example.org/a?b=1&c=<2>"',
         ),
