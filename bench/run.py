@@ -451,6 +451,11 @@ def report(results: Results, sizes: list[int], args: argparse.Namespace, version
         "",
         table(results, sizes),
     ]
+    busy = max(float(x) for x in (args.load_start.split("/")[0], load_average().split("/")[0]))
+    if busy > (os.cpu_count() or 1):
+        parts += ["", (f"**Caution:** the 1-minute load average reached {busy:.1f} on {os.cpu_count()} cores: "
+                       "other work ran meanwhile, so wall times are inflated, unevenly between rows. "
+                       "Ratios on CPU time (last column below) are the steadier reading; re-run on a quiet machine.")]
     if any("ours-cold" in results.get(n, {}) for n in sizes) or args.peers:
         parts += ["", targets(results, sizes)]
     rel = results.get(50000, {}).get("related")
@@ -521,12 +526,12 @@ def main(argv: list[str] | None = None) -> int:
         log("automatic relations at 50,000")
         bench_related(args.seed, results)
         save(results)
-    empty_trash()
     text = report(results, sizes, args, versions)
-    print(text)
+    print(text, flush=True)
     if args.write_readme:
         write_readme(text)
         log("bench/README.md updated")
+    empty_trash()  # minutes for a 5,000-article run: after the report, not before
     return 0
 
 
