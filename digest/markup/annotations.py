@@ -42,7 +42,7 @@ _DASHES = {c: "-" for c in "-‐‑‒–—―−"}
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 _CHAR_MAP = _QUOTES | _DASHES | {"…": "..."}
 
-_STASH = re.compile(r"\x02wzxhzdk:(\d+)\x03")
+_CLOSING = frozenset(".,;:!?…'\"’”)]»›")
 _TOKEN = re.compile(r"\x02wzxhzdk:(\d+)\x03|\x02(\d+)\x03|&(?:#[0-9]+|#x[0-9a-fA-F]+|[0-9a-zA-Z]+);|.", re.DOTALL)
 _SINGLE_TAG = re.compile(r"\s*<[^<>]*>\s*")
 
@@ -269,13 +269,22 @@ class _Document:
             s = self.slots[slot]
             container = s.container
             if container in self.blocks or container.tag not in INLINE_TAGS:
-                return slot, offset
+                return self._after_punctuation(slot, offset)
             at_end = offset >= len(s.get()) and (
                 (s.attr == "text" and len(container) == 0) or (s.attr == "tail" and container[-1] is s.element)
             )
             if not (at_end or container.tag in _HOIST_FROM):
-                return slot, offset
+                return self._after_punctuation(slot, offset)
             slot, offset = self.slot_index[(id(container), "tail")], 0
+
+    def _after_punctuation(self, slot: int, offset: int) -> tuple[int, int]:
+        """Like a footnote marker, the note goes after closing punctuation: `office.”¹`, not `office¹.”`."""
+        by_start = {u.start: u for u in self.units if u.slot == slot}
+        unit = by_start.get(offset)
+        while unit is not None and unit.text and all(c in _CLOSING for c in unit.text):
+            offset = unit.end
+            unit = by_start.get(offset)
+        return slot, offset
 
 
 def anchor(root: ElementTree.Element, stash: Sequence[object], annotations: Sequence[Annotation],
