@@ -244,7 +244,7 @@ class _Document:
 
     def joined_contains(self, quote: str) -> bool:
         """Whether the quote occurs once block boundaries are read as spaces."""
-        return quote in " ".join("".join(s.norm) for s in self.segments)
+        return quote in " ".join(" ".join("".join(s.norm) for s in self.segments).split())
 
     # -- highlighting --------------------------------------------------------------------------
     def pieces(self, seg: int, start: int, end: int) -> list[tuple[int, int, int]]:
