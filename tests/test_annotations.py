@@ -315,8 +315,8 @@ def test_article_page_has_marker_side_note_and_list(note_site: Path) -> None:
     # The list comes after the article, before any related section.
     assert page.index("</article>") < page.index('<section id="annotations"')
     # Kind colours from site.yaml, light and dark.
-    assert '[data-kind="fact-check"] { --kind: #a3380c; }' in page
-    assert '[data-kind="fact-check"] { --kind: #f5a57f; }' in page
+    assert '[data-kind="fact-check"] { --kind: #a3380c; --kind-tint: #a3380c24; }' in page
+    assert '[data-kind="fact-check"] { --kind: #f5a57f; --kind-tint: #f5a57f24; }' in page
 
 
 def test_every_aria_reference_resolves(note_site: Path) -> None:
@@ -350,8 +350,8 @@ def test_cards_count_annotations_by_kind(note_site: Path) -> None:
     card = home[home.index("Ships queue offshore"):]
     card = card[:card.index("</article>")]
     assert "2 annotations" in card
-    assert '<span class="kind-count" data-kind="fact-check">1 fact-check</span>' in card
-    assert '<span class="kind-count" data-kind="analysis">1 analysis</span>' in card
+    assert '<span class="kind-count" data-kind="fact-check">Fact-check: 1</span>' in card
+    assert '<span class="kind-count" data-kind="analysis">Analysis: 1</span>' in card
     other = home[home.index("Nothing annotated"):]
     assert "annotation" not in other[:other.index("</article>")]
 
@@ -388,3 +388,24 @@ def test_example_digest_anchors_every_annotation(built_example: Path) -> None:
         assert "digest-annotation" not in page  # every placeholder became a side-note
         assert_well_nested(page[page.index('<div class="article-body">'):page.index("</article>")])
     assert annotated >= 9
+
+
+def test_default_kind_colours_meet_wcag_aa() -> None:
+    from digest.config import DARK_BACKGROUND, LIGHT_BACKGROUND, contrast_ratio
+
+    # Used as text and as the marker's background (with the page background as its text colour),
+    # on the page and on the note background.
+    for kind in DEFAULT_KINDS.values():
+        for background in (LIGHT_BACKGROUND, "#ffffff", "#f3efe4"):
+            assert contrast_ratio(kind["color"], background) >= 4.5, (kind, background)
+        for background in (DARK_BACKGROUND, "#1c1c20", "#26241f"):
+            assert contrast_ratio(kind["dark_color"], background) >= 4.5, (kind, background)
+
+
+def test_low_contrast_kind_colour_is_a_warning(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", {"content/a.md": article()},
+                      "title: T\nannotations:\n  kinds:\n    context: {label: Context, color: '#ffee00'}\n")
+    result = build(site)
+    assert result.code == 0
+    assert ("site.yaml:3: warning: `annotations.kinds.context.color` #ffee00 has contrast 1.2:1 on the theme's light "
+            "background #fdfcf9; WCAG AA needs 4.5:1") in result.output
