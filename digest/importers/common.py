@@ -134,9 +134,7 @@ def paragraphs_markdown(paragraphs: list[str]) -> str:
 
 _CLAUSE_BREAK = re.compile(r"(?:[,;:]\s|\s[—–]\s|\s-\s)")
 _WEAK_END = frozenset(
-    "a an the of in on at to for from by with and or but nor as is are was were be been not "
-    "that which who whose its it this these those their his her our your than into over about "
-    "after before against between".split()
+    ["a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "and", "or", "but", "nor", "as", "is", "are", "was", "were", "be", "been", "not", "that", "which", "who", "whose", "its", "it", "this", "these", "those", "their", "his", "her", "our", "your", "than", "into", "over", "about", "after", "before", "against", "between"]
 )
 
 
@@ -162,8 +160,7 @@ def derive_title(text: str, limit: int = 90) -> str:
 
 
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr st jr sr gen sen rep gov lt col sgt prof no vs etc inc corp co ltd "
-    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+    ["mr", "mrs", "ms", "dr", "st", "jr", "sr", "gen", "sen", "rep", "gov", "lt", "col", "sgt", "prof", "no", "vs", "etc", "inc", "corp", "co", "ltd", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"]
 )
 
 
@@ -243,14 +240,15 @@ def _dump_value(key: str, value: object) -> str:
     )
 
 
-def render_file(article: Article) -> str:
-    """The full content file text. Deterministic: the same article always gives the same bytes."""
+def render_file(article: Article) -> tuple[str, str]:
+    """The content file text and its import hash. Deterministic: the same article always
+    gives the same bytes, so a re-import can recognise it by the hash it stored."""
     fields = front_matter_fields(article)
     body = article.body.strip("\n")
     head = "".join(_dump_value(k, v) for k, v in fields.items())
     digest = content_hash(head, body)
     head += _dump_value(HASH_KEY, digest)
-    return f"---\n{head}---\n\n{body}\n"
+    return f"---\n{head}---\n\n{body}\n", digest
 
 
 def content_hash(head: str, body: str) -> str:
@@ -265,7 +263,7 @@ def read_front_matter(path: Path) -> dict[str, object]:
         return {}
     if not text.startswith("---"):
         return {}
-    end = re.search(r"^---[ \t]*$", text[3:], flags=re.M)
+    end = re.search(r"^---[ \t]*$", text[3:], flags=re.MULTILINE)
     if not end:
         return {}
     try:

@@ -14,7 +14,15 @@ from difflib import SequenceMatcher
 
 from digest.diagnostics import Diagnostic
 
-from .common import Article, ImportFailure, clean_text, dedupe_tags, derive_title, one_line, paragraphs_markdown
+from .common import (
+    Article,
+    ImportFailure,
+    clean_text,
+    dedupe_tags,
+    derive_title,
+    one_line,
+    paragraphs_markdown,
+)
 
 _MONTHS = {
     m: i + 1
@@ -43,11 +51,11 @@ _ZONES = {"GMT": 0, "UTC": 0, "Z": 0, "MSK": 3, "CET": 1, "CEST": 2, "BST": 1, "
 _TIME = r"(?P<h>\d{1,2}):(?P<mi>\d{2})\s*(?P<tz>GMT|UTC|MSK|CET|CEST|BST|EST|EDT)?(?P<off>[+-]\d{1,2}(?::?\d{2})?)?"
 _DAY = r"(?:(?P<d>\d{1,2})\s*(?P<mon>[A-Za-z]{3,9})\.?,?\s*(?P<y>\d{4})|(?P<dd>\d{1,2})[./](?P<mm>\d{1,2})[./](?P<yy>\d{4}))"
 _STAMPS = [
-    re.compile(rf"^{_TIME}\s*,?\s*{_DAY}$", re.I),
-    re.compile(rf"^{_DAY}\s*,?\s*{_TIME}$", re.I),
-    re.compile(rf"^{_TIME}$", re.I),  # only inside "(updated …)": same day as the story
+    re.compile(rf"^{_TIME}\s*,?\s*{_DAY}$", re.IGNORECASE),
+    re.compile(rf"^{_DAY}\s*,?\s*{_TIME}$", re.IGNORECASE),
+    re.compile(rf"^{_TIME}$", re.IGNORECASE),  # only inside "(updated …)": same day as the story
 ]
-_STAMP_LINE = re.compile(r"^(?P<main>[^()]+?)\s*(?:\(\s*(?:updated|upd\.?)\s*:?\s*(?P<upd>[^()]+?)\s*\))?$", re.I)
+_STAMP_LINE = re.compile(r"^(?P<main>[^()]+?)\s*(?:\(\s*(?:updated|upd\.?)\s*:?\s*(?P<upd>[^()]+?)\s*\))?$", re.IGNORECASE)
 
 
 # Lines scrapers pick up from page furniture. Matching is on the whole line, case-insensitive.
@@ -73,7 +81,7 @@ _BOILERPLATE = [
     r"© .*|copyright .*",
     r"all rights reserved\.?",
 ]
-_BOILERPLATE_RE = re.compile(r"^(?:" + "|".join(_BOILERPLATE) + r")$", re.I)
+_BOILERPLATE_RE = re.compile(r"^(?:" + "|".join(_BOILERPLATE) + r")$", re.IGNORECASE)
 
 # "WASHINGTON (Sputnik) — ", "BUDAPEST, Hungary, February 19, 2018 (LifeSiteNews) – ",
 # "Vatican City, Jan 24, 2018 / 04:26 am (CNA/EWTN News).- ", "Geneva - ", "(NaturalNews) ".
