@@ -60,7 +60,9 @@ def parse_html(data: bytes | str, origin: str) -> Article:
     art.title = choose_title(doc.title or "", meta, site, _host(url))
     if not art.title:
         raise ImportFailure("page has no title")
-    art.author = clean_author(doc.author or "")
+    # trafilatura rejects some bylines it cannot verify; the page's own author fields are
+    # the next best witness.
+    art.author = clean_author(doc.author or "") or clean_author("; ".join(meta.ld_authors + meta.meta.get("author", [])))
     art.date = _precise_date(doc.date, meta)
     # trafilatura hands back keyword meta tags as one comma-joined string.
     art.tags = dedupe_tags([t for raw in list(doc.categories or []) + list(doc.tags or []) for t in raw.split(",")])
@@ -87,6 +89,7 @@ class _PageMeta:
         self.h1s = [one_line(h.text_content()) for h in tree.iter("h1")][:5]
         self.ld_headlines: list[str] = []
         self.ld_dates: list[str] = []
+        self.ld_authors: list[str] = []
         for script in tree.xpath('//script[@type="application/ld+json"]'):
             text = script.text or ""
             try:
@@ -100,10 +103,23 @@ class _PageMeta:
                     self.ld_headlines.append(one_line(value))
                 elif key == "datePublished" and isinstance(value, str):
                     self.ld_dates.append(value)
+                elif key == "author":
+                    self.ld_authors += _names(value)
 
     def first(self, key: str) -> str:
         values = self.meta.get(key.lower())
         return values[0] if values else ""
+
+
+def _names(value: object) -> list[str]:
+    """JSON-LD author: a string, a Person/Organization object, or a list of them."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict) and value.get("@type", "Person") == "Person" and isinstance(value.get("name"), str):
+        return [value["name"]]
+    if isinstance(value, list):
+        return [n for v in value for n in _names(v)]
+    return []
 
 
 def _json_string(raw: str) -> str:
