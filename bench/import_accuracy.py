@@ -36,8 +36,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from digest.importers.html import parse_html  # noqa: E402
-from digest.importers.text import parse_text  # noqa: E402
+from digest.importers.html import parse_html
+from digest.importers.text import parse_text
 
 CORPUS = REPO / ".." / "shared" / "corpus"
 
@@ -47,7 +47,7 @@ def norm_title(text: str | None) -> str:
 
 
 def norm_authors(text: str | None) -> frozenset[str]:
-    text = re.sub(r"^\s*by\s+", "", text or "", flags=re.I)
+    text = re.sub(r"^\s*by\s+", "", text or "", flags=re.IGNORECASE)
     parts = re.split(r"\s*(?:,|;|/|\band\b)\s*", text)
     return frozenset(" ".join(p.replace(".", " ").split()).casefold() for p in parts if p.strip())
 
@@ -66,15 +66,14 @@ def html_rows(verbose: bool) -> list[tuple[str, int, int]]:
         except Exception as exc:  # noqa: BLE001 - a failure is a miss on every field, not a crash
             got = {"title": "", "author": "", "date": None}
             print(f"{case.name}: import failed: {exc}")
-        checks = {
-            "title": lambda: norm_title(got["title"]) == norm_title(truth["title"]),
-            "author": lambda: norm_authors(got["author"]) == norm_authors(truth["author"]),
-            "date": lambda: day(got["date"]) == day(truth["date"]),
+        same = {
+            "title": norm_title(got["title"]) == norm_title(truth["title"]),
+            "author": norm_authors(got["author"]) == norm_authors(truth["author"]),
+            "date": day(got["date"]) == day(truth["date"]),
         }
-        for field, check in checks.items():
+        for field, ok in same.items():
             if truth.get(field) is None:
                 continue
-            ok = check()
             hits[field][0] += ok
             hits[field][1] += 1
             if verbose and not ok:

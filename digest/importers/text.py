@@ -93,7 +93,7 @@ _DATELINE_RE = re.compile(rf"^{_PLACE}{_WHEN}(?:{_AGENCY}{_DASH}|{_DASH})")
 _AGENCY_ONLY_RE = re.compile(r"^\((?P<agency>[A-Z][^():\n]{1,30})\)\s+(?=\S)")
 
 _BYLINE_RE = re.compile(
-    r"^(?:by\s+)?(?P<name>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){1,3})(?:\s*/\s*(?P<org>[A-Z][\w .&'’-]{1,40}))?$"
+    r"^(?:(?i:by)\s+)?(?P<name>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){1,3})(?:\s*/\s*(?P<org>[A-Z][\w .&'’-]{1,40}))?$"
 )
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*$")
@@ -128,7 +128,12 @@ def parse_text(raw: str, origin: str) -> Article:
         raise ImportFailure("empty file: no article text")
 
     header, rest = _split_header(lines)
-    agency_layout = _read_header(header, art, warn)
+    agency_layout, returned = _read_header(header, art, warn)
+    if returned:
+        # Back to the body, from the first returned line on (blank lines keep paragraphs apart).
+        first = returned[0].no
+        keep = {ln.no for ln in returned}
+        rest = [ln for ln in header if ln.no >= first and (ln.no in keep or not ln.text)] + rest
     blocks = _blocks(rest)
     blocks = [b for b in (_drop_boilerplate(b, warn) for b in blocks) if b]
     blocks, trailer_found = _read_trailer(blocks, art, warn, agency_layout)
@@ -146,15 +151,16 @@ def parse_text(raw: str, origin: str) -> Article:
         paragraphs = paragraphs[1:]
         blocks = blocks[1:]
 
-    # The dateline opens the first paragraph of the story proper.
-    m = _dateline(paragraphs[0])
-    if m:
-        place, agency = m
+    # The dateline opens the first paragraph of the story proper, which follows the lead
+    # when the lead stands alone.
+    found = [(i, d) for i, d in enumerate(_dateline(p) for p in paragraphs[:2]) if d]
+    if found:
+        at, (place, agency) = found[0]
         art.dateline = place
         if agency:
             art.source = agency
         if agency_layout and not agency:
-            warn(blocks[0].no, "dateline names no agency; source left empty")
+            warn(blocks[at].no, "dateline names no agency; source left empty")
     elif agency_layout:
         warn(blocks[0].no, "no dateline (e.g. 'WASHINGTON (Sputnik) — ') found; source and dateline left empty")
 
@@ -190,8 +196,10 @@ def _is_headline_like(text: str) -> bool:
     words = text.split()
     if not words or len(text) > 200:
         return False
-    if re.search(r"[.!?]\s+[A-Z]", text[:-1]) and not re.search(r"\b[A-Z][a-z]{0,3}\.\s", text):
+    if re.search(r"[.!?…]\s+[A-Z]", text[:-1]) and not re.search(r"\b[A-Z][a-z]{0,3}\.\s", text):
         return False  # more than one sentence
+    if text.endswith((",", ";", ":")):
+        return False  # a sentence that goes on
     if text.endswith((".", ".”", '."')) and not text.endswith("..."):
         return len(words) <= 6
     return True
@@ -224,9 +232,11 @@ def _split_header(lines: list[_Line]) -> tuple[list[_Line], list[_Line]]:
     return header, []
 
 
-def _read_header(header: list[_Line], art: Article, warn: _Warner) -> bool:
-    """Fill date/title/section/author from header lines; True if it is the agency layout
-    (a timestamp line opens the page, there is no headline, the lead stands alone)."""
+def _read_header(header: list[_Line], art: Article, warn: _Warner) -> tuple[bool, list[_Line]]:
+    """Fill date/title/section/author from header lines. Returns whether it is the agency
+    layout (a timestamp line opens the page, there is no headline, the lead stands alone)
+    and the lines that turned out not to be header after all, which go back to the body."""
+    returned: list[_Line] = []
     agency_layout = False
     candidates: list[_Line] = []
     first_text = next((ln for ln in header if ln.text), None)
@@ -256,8 +266,17 @@ def _read_header(header: list[_Line], art: Article, warn: _Warner) -> bool:
         if words <= 4 and not art.section:
             art.section = t
             continue
-        warn(line.no, f"unrecognised line before the article dropped: {t!r}")
+        if agency_layout:
+            warn(line.no, f"unrecognised line before the article dropped: {t!r}")
+        else:
+            returned.append(line)
 
+    if agency_layout:
+        # Agency pages have no headline (the lead stands in for it): a long line between the
+        # timestamp and the lead is page furniture we do not know yet.
+        for extra in candidates:
+            warn(extra.no, f"unrecognised line before the article dropped: {extra.text!r}")
+        candidates = []
     if candidates:
         title = candidates[0]
         for other in candidates[1:]:
@@ -265,12 +284,13 @@ def _read_header(header: list[_Line], art: Article, warn: _Warner) -> bool:
             if _title_case_ratio(other.text) >= 0.8 > _title_case_ratio(title.text):
                 title = other
         art.title = one_line(title.text)
-        decks = [c for c in candidates if c is not title]
+        # A line before the headline is a deck (kept as the summary); anything after it
+        # is the start of the story.
+        decks = [c for c in candidates if c.no < title.no]
         if decks and not art.summary:
             art.summary = one_line(decks[0].text)
-        for extra in decks[1:]:
-            warn(extra.no, f"unrecognised line before the article dropped: {extra.text!r}")
-    return agency_layout
+        returned += decks[1:] + [c for c in candidates if c.no > title.no]
+    return agency_layout, sorted(returned, key=lambda ln: ln.no)
 
 
 def _match_stamp(line: str) -> tuple[datetime | None, datetime | None] | None:
