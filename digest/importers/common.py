@@ -225,6 +225,16 @@ def front_matter_fields(article: Article) -> dict[str, object]:
     return fields
 
 
+def _has_yaml_breaks(value: object) -> bool:
+    if isinstance(value, str):
+        return any(ch in value for ch in "\x85\u2028\u2029")
+    if isinstance(value, dict):
+        return any(_has_yaml_breaks(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_yaml_breaks(v) for v in value)
+    return False
+
+
 def _dump_value(key: str, value: object) -> str:
     if isinstance(value, (datetime, date)):
         # Unquoted ISO 8601: YAML reads it back as a timestamp, as a hand-written date would be.
@@ -234,7 +244,8 @@ def _dump_value(key: str, value: object) -> str:
     return yaml.safe_dump(
         {key: value},
         sort_keys=False,
-        allow_unicode=True,
+        # YAML reads U+0085/U+2028/U+2029 as line breaks; only escaping keeps them.
+        allow_unicode=not _has_yaml_breaks(value),
         width=1_000_000,
         default_flow_style=False,
     )
