@@ -166,7 +166,10 @@ def _tag(el: etree._Element) -> str:
     tag = el.tag
     if not isinstance(tag, str):  # comments, processing instructions
         return "script"
-    return etree.QName(tag).localname.lower()
+    try:
+        return etree.QName(tag).localname.lower()
+    except ValueError:
+        return "script"  # a name lxml itself rejects ("scr<script"): treat as hostile, drop it
 
 
 def _text(el: etree._Element) -> str:
