@@ -160,7 +160,10 @@ class _Existing:
         self.hashes.setdefault(digest, path)
         if url:
             self.urls.setdefault(url, path)
-        self.keys.setdefault(_identity(title, when), path)
+        if not url:
+            # Only for articles without a URL: feeds often repeat a title ("Daily briefing")
+            # for different stories, which their links tell apart.
+            self.keys.setdefault(_identity(title, when), path)
 
 
 def _identity(title: str, when: object) -> tuple[str, str]:
@@ -193,9 +196,10 @@ class _Placer:
         if digest in self.existing.hashes:
             self._report("unchanged", self.existing.hashes[digest])
             return
-        same = (self.existing.urls.get(art.source_url) if art.source_url else None) or self.existing.keys.get(
-            _identity(art.title, art.date)
-        )
+        if art.source_url:
+            same = self.existing.urls.get(art.source_url)
+        else:
+            same = self.existing.keys.get(_identity(art.title, art.date))
         if same is not None:
             if not self.force:
                 self.counts["skipped"] += 1

@@ -132,7 +132,9 @@ def _dates(entry: feedparser.FeedParserDict) -> tuple[datetime | None, datetime 
 def _when(entry: feedparser.FeedParserDict, key: str) -> datetime | None:
     """The entry's own text when it parses (keeps the publisher's UTC offset), else
     feedparser's normalised UTC time."""
-    raw = (entry.get(key) or "").strip()
+    # dict.get, not entry.get: feedparser's own get() silently answers "updated" with the
+    # published time (a deprecated fallback), which would hide a missing field.
+    raw = (dict.get(entry, key) or "").strip()
     if raw:
         for parse in (parsedate_to_datetime, datetime.fromisoformat):
             try:
@@ -142,7 +144,7 @@ def _when(entry: feedparser.FeedParserDict, key: str) -> datetime | None:
             if value.tzinfo is None:
                 value = value.replace(tzinfo=UTC)
             return value.replace(microsecond=0)
-    parsed: time.struct_time | None = entry.get(f"{key}_parsed")
+    parsed: time.struct_time | None = dict.get(entry, f"{key}_parsed")
     if parsed:
         return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
     return None

@@ -128,6 +128,12 @@ def parse_text(raw: str, origin: str) -> Article:
         raise ImportFailure("empty file: no article text")
 
     header, rest = _split_header(lines)
+    if not any(line.text for line in rest):
+        # Everything looked like header (a very short article): keep only the first real
+        # line as the headline and read the rest as the story.
+        real = [i for i, ln in enumerate(lines) if ln.text and not _BOILERPLATE_RE.match(ln.text) and not _match_stamp(ln.text)]
+        first = real[0] if real else len(lines) - 1
+        header, rest = lines[: first + 1], lines[first + 1 :]
     agency_layout, returned = _read_header(header, art, warn)
     if returned:
         # Back to the body, from the first returned line on (blank lines keep paragraphs apart).
