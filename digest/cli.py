@@ -1,0 +1,87 @@
+"""Command line: build | serve | import."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .diagnostics import Diagnostic
+from .pipeline import BuildOptions, build
+
+COMMANDS = ("build", "serve", "import")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="build.py", description="Build an annotated news digest into a static site.")
+    commands = parser.add_subparsers(dest="command", metavar="{build,serve,import}")
+
+    b = commands.add_parser("build", help="render the site into public/ (the default command)")
+    _site_options(b)
+    b.add_argument("--out", type=Path, help="output folder (default: SITE/public)")
+    b.add_argument("--base-url", help="absolute URL the site is served from (overrides site.yaml)")
+    b.add_argument("--drafts", action="store_true", help="include articles marked `draft: true`")
+    b.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    b.add_argument("--quiet", action="store_true", help="print only problems and the summary")
+
+    s = commands.add_parser("serve", help="build, serve on localhost and rebuild on every change")
+    _site_options(s)
+    s.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
+    s.add_argument("--port", type=int, default=5500, help="port (default: 5500)")
+    s.add_argument("--open", action="store_true", help="open the site in a browser")
+    s.add_argument("--no-drafts", action="store_true", help="hide drafts (shown by default while previewing)")
+
+    i = commands.add_parser("import", help="convert scraped text, saved HTML pages or feeds into content/")
+    i.add_argument("sources", nargs="+", type=Path, metavar="SOURCE", help="file or folder to import")
+    _site_options(i)
+    i.add_argument("--format", choices=("auto", "text", "html", "feed"), default="auto")
+    i.add_argument("--tag", action="append", default=[], metavar="TAG", help="add this tag to every imported article")
+    i.add_argument("--force", action="store_true", help="overwrite existing content files")
+    i.add_argument("--dry-run", action="store_true", help="show what would be written, write nothing")
+    return parser
+
+
+def _site_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--site", type=Path, default=Path("."), help="site folder holding site.yaml and content/ (default: .)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+        argv.insert(0, "build")
+    args = _parser().parse_args(argv)
+    if args.command == "build":
+        return run_build(args)
+    if args.command == "serve":
+        from .serve import serve
+
+        return serve(args)
+    from .importers import run_import
+
+    return run_import(args.sources, args.site, fmt=args.format, extra_tags=args.tag, force=args.force, dry_run=args.dry_run)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    options = BuildOptions(site=args.site, out=args.out, base_url=args.base_url, drafts=args.drafts, strict=args.strict)
+    result = build(options)
+    prefix = _display_prefix(args.site)
+    for diagnostic in result.diagnostics:
+        print(format_diagnostic(diagnostic, prefix), file=sys.stderr)
+    print(result.summary(), file=sys.stderr if not result.ok else sys.stdout)
+    return 0 if result.ok else 1
+
+
+def _display_prefix(site: Path) -> str:
+    """Messages name files as the user would type them from the current folder."""
+    try:
+        rel = os.path.relpath(site.resolve(), Path.cwd())
+    except ValueError:
+        rel = str(site.resolve())
+    return "" if rel == "." else rel.rstrip("/") + "/"
+
+
+def format_diagnostic(diagnostic: Diagnostic, prefix: str = "") -> str:
+    if prefix and not os.path.isabs(diagnostic.path):
+        diagnostic = Diagnostic(prefix + diagnostic.path, diagnostic.line, diagnostic.level, diagnostic.message)
+    return diagnostic.format()

@@ -1,0 +1,141 @@
+"""Markdown -> HTML for article bodies, editor's notes and annotation notes.
+
+A pure function of an Article and the config; runs inside worker processes and is cached.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from xml.etree import ElementTree
+
+import markdown
+from markdown.treeprocessors import Treeprocessor
+
+from ..config import MarkdownOptions, SiteConfig
+from ..content import Article
+from ..diagnostics import Diagnostic
+
+_UNSAFE_URL = re.compile(r"^\s*(?:javascript|vbscript|data):", re.IGNORECASE)
+
+
+class _SafeLinks(Treeprocessor):
+    """Drop script URLs: notes and imported bodies must never carry `javascript:` links."""
+
+    def run(self, root: ElementTree.Element) -> None:
+        for element in root.iter():
+            for attribute in ("href", "src"):
+                value = element.get(attribute)
+                if value is not None and _UNSAFE_URL.match(value):
+                    del element.attrib[attribute]
+
+
+_instances: dict[tuple[str, bool], markdown.Markdown] = {}
+
+
+def _markdown(options: MarkdownOptions, *, allow_html: bool) -> markdown.Markdown:
+    """One reusable Markdown instance per (options, mode) in each process: construction costs
+    more than converting a short note."""
+    key = (json.dumps([options.extensions, options.extension_configs], sort_keys=True, default=str), allow_html)
+    md = _instances.get(key)
+    if md is None:
+        md = _instances[key] = _new_markdown(options, allow_html=allow_html)
+    return md
+
+
+def new_markdown(options: MarkdownOptions) -> markdown.Markdown:
+    """Raises if an extension is unknown or misconfigured (checked when site.yaml is loaded)."""
+    return markdown.Markdown(
+        extensions=list(options.extensions),
+        extension_configs=options.extension_configs,
+        output_format="html",
+    )
+
+
+def _new_markdown(options: MarkdownOptions, *, allow_html: bool) -> markdown.Markdown:
+    md = new_markdown(options)
+    if not allow_html:
+        # Notes are written in front-matter: raw HTML there is shown as text, never injected.
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+    md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
+    return md
+
+
+def to_html(text: str, config: SiteConfig, *, allow_html: bool = True) -> str:
+    md = _markdown(config.markdown, allow_html=allow_html)
+    try:
+        return md.reset().convert(text)
+    finally:
+        md.reset()
+
+
+def inline_html(text: str, config: SiteConfig) -> str:
+    """A one-paragraph note as inline HTML (no wrapping <p>)."""
+    rendered = to_html(text, config, allow_html=False)
+    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+        return rendered[3:-4]
+    return rendered
+
+
+_TAG = re.compile(r"<[^>]+>")
+_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+
+
+def html_to_text(fragment: str) -> str:
+    return " ".join(html.unescape(_TAG.sub("", fragment)).split())
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut at a word boundary and mark the cut, so summaries never end mid-word."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
+@dataclass(frozen=True)
+class RenderedNote:
+    html: str
+    line: int
+
+
+@dataclass(frozen=True)
+class RenderedArticle:
+    """What the Markdown stage adds to an Article."""
+
+    body_html: str
+    summary: str  # plain text
+    editor_note_html: str
+    annotation_notes: tuple[RenderedNote, ...] = ()
+    word_count: int = 0
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, round(self.word_count / 230))
+
+
+def render_article(article: Article, config: SiteConfig) -> RenderedArticle:
+    body_html = to_html(article.body, config)
+    text = html_to_text(body_html)
+    if article.summary:
+        summary = article.summary
+    else:
+        first = _FIRST_PARAGRAPH.search(body_html)
+        summary = shorten(html_to_text(first.group(1)) if first else text, config.digest.summary_length)
+    notes = tuple(
+        RenderedNote(to_html(a.note, config, allow_html=False), a.line) for a in article.annotations
+    )
+    return RenderedArticle(
+        body_html=body_html,
+        summary=summary,
+        editor_note_html=to_html(article.editor_note, config, allow_html=False) if article.editor_note else "",
+        annotation_notes=notes,
+        word_count=len(text.split()),
+    )

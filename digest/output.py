@@ -1,0 +1,92 @@
+"""Writing public/: nothing is touched until the whole build has succeeded, then only changed
+files are replaced (atomically) and files from earlier builds that are no longer produced are removed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .urls import output_file
+
+MANIFEST = ".digest-manifest.json"
+
+
+class OutputError(Exception):
+    pass
+
+
+class StagedOutput:
+    """Collects the files of one build in a staging folder beside the output folder."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self.previous = _read_manifest(out_dir)
+        if self.previous is None and out_dir.exists() and any(out_dir.iterdir()):
+            raise OutputError(f"{out_dir}: refusing to write into a folder that digest did not create "
+                              f"(no {MANIFEST}); choose an empty or new --out folder")
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(prefix=".digest-staging-", dir=out_dir.parent))
+        self.hashes: dict[str, str] = {}
+        self.changed: list[str] = []
+
+    def add(self, site_path: str, data: bytes) -> None:
+        rel = output_file(site_path)
+        if rel in self.hashes:
+            raise OutputError(f"two pages would be written to {rel}")
+        digest = hashlib.sha256(data).hexdigest()
+        self.hashes[rel] = digest
+        if (self.previous or {}).get(rel) == digest and (self.out_dir / rel).is_file():
+            return  # same bytes as last time: don't stage, don't touch
+        target = self.staging / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        self.changed.append(rel)
+
+    def add_file(self, site_path: str, source: Path) -> None:
+        self.add(site_path, source.read_bytes())
+
+    def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def commit(self) -> tuple[int, int]:
+        """Move changed files into place and delete stale ones; returns (written, removed)."""
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            for rel in self.changed:
+                target = self.out_dir / rel
+                if target.is_dir():
+                    shutil.rmtree(target)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(self.staging / rel, target)
+            removed = 0
+            for rel in sorted(set(self.previous or {}) - set(self.hashes)):
+                stale = self.out_dir / rel
+                if stale.is_file():
+                    stale.unlink()
+                    removed += 1
+                    _prune_empty_dirs(stale.parent, self.out_dir)
+            manifest = json.dumps(dict(sorted(self.hashes.items())), indent=0).encode()
+            tmp = self.out_dir / (MANIFEST + ".tmp")
+            tmp.write_bytes(manifest)
+            os.replace(tmp, self.out_dir / MANIFEST)
+            return len(self.changed), removed
+        finally:
+            self.discard()
+
+
+def _read_manifest(out_dir: Path) -> dict[str, str] | None:
+    try:
+        data = json.loads((out_dir / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _prune_empty_dirs(folder: Path, stop: Path) -> None:
+    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent

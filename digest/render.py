@@ -1,0 +1,125 @@
+"""Pages -> HTML through Jinja: the site's templates first, then the default theme."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import traceback
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from .diagnostics import Diagnostic
+from .site import Page, Site, Story, Term
+from .urls import Urls
+
+THEME_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+class TemplateProblem(Exception):
+    def __init__(self, diagnostic: Diagnostic, page_path: str = ""):
+        super().__init__(diagnostic.format())
+        self.diagnostic = diagnostic
+        self.page_path = page_path or "index.html"
+
+
+def template_dirs(site_root: Path) -> list[Path]:
+    dirs = [site_root / "templates", THEME_DIR]
+    unique: list[Path] = []
+    for d in dirs:
+        if d.is_dir() and d.resolve() not in [u.resolve() for u in unique]:
+            unique.append(d)
+    return unique
+
+
+def make_environment(site_root: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(site_root)]),
+        autoescape=True,  # every field is escaped unless a template explicitly opts out
+        undefined=jinja2.StrictUndefined,  # a misspelt variable is an error, not an empty string
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["isodate"] = lambda d: d.isoformat()
+    env.filters["longdate"] = _long_date
+    env.filters["tojson_ld"] = _json_ld
+    return env
+
+
+def _long_date(value: dt.date | dt.datetime) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _json_ld(data: Any) -> Markup:
+    # `</` must not close the surrounding <script>; escape `<` everywhere in JSON-LD.
+    return Markup(json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c"))
+
+
+class Renderer:
+    def __init__(self, site: Site, env: jinja2.Environment | None = None):
+        self.site = site
+        self.env = env or make_environment(site.config.root)
+        self.urls: Urls = site.urls
+
+    def render(self, page: Page) -> bytes:
+        urls = self.urls
+
+        def url(target: Any) -> str:
+            return urls.link(page.path, _site_path(target))
+
+        def absolute_url(target: Any) -> str | None:
+            return urls.absolute(_site_path(target))
+
+        def story_annotation_counts(story: Story) -> list[tuple[Any, int]]:
+            counts: dict[str, int] = {}
+            for annotation in story.annotations:
+                counts[annotation.kind] = counts.get(annotation.kind, 0) + 1
+            kinds = self.site.config.kinds
+            return [(kinds[name], counts[name]) for name in kinds if name in counts]
+
+        try:
+            template = self.env.get_template(page.template)
+            html = template.render(
+                site=self.site, config=self.site.config, page=page, url=url, absolute_url=absolute_url,
+                story_annotation_counts=story_annotation_counts,
+                **page.context,
+            )
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateProblem(Diagnostic(_template_path(exc.filename, exc.name), exc.lineno or 0, "error",
+                                             f"template syntax error: {exc.message}")) from None
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateProblem(Diagnostic(f"templates/{page.template}", 0, "error",
+                                             f"template not found: {exc.name}")) from None
+        except Exception as exc:  # noqa: BLE001 - any failure inside a template is reported with its line
+            path, line = _template_frame(exc)
+            raise TemplateProblem(Diagnostic(path, line, "error", f"template error: {exc}"), page.path) from None
+        return html.encode("utf-8")
+
+
+def _site_path(target: Any) -> str:
+    if isinstance(target, (Story, Term)) or hasattr(target, "url"):
+        return target.url
+    if isinstance(target, str):
+        return target
+    raise TypeError(f"url() needs a page, story, tag or path, not {type(target).__name__}")
+
+
+def _template_path(filename: str | None, name: str | None) -> str:
+    if filename:
+        path = Path(filename)
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+    return f"templates/{name}"
+
+
+def _template_frame(exc: BaseException) -> tuple[str, int]:
+    """Jinja rewrites tracebacks so template frames carry the template's file and line."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".txt", ".j2")):
+            return _template_path(frame.filename, None), frame.lineno or 0
+    return "templates", 0

@@ -1,0 +1,354 @@
+"""The site graph: stories, taxonomies, relations, editions, and the list of pages to render."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import AnnotationKind, SiteConfig
+from .content import Article, RelatedRef
+from .diagnostics import Diagnostics
+from .markup import RenderedArticle
+from .slugs import slugify, tag_key
+from .urls import Urls
+
+
+@dataclass(eq=False)
+class Term:
+    """One value of a taxonomy (a tag, a source, a section) and the stories that carry it."""
+
+    taxonomy: str
+    name: str
+    slug: str
+    url: str
+    stories: list[Story] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)  # alias spellings that redirect here
+
+    @property
+    def count(self) -> int:
+        return len(self.stories)
+
+
+@dataclass(eq=False)
+class Taxonomy:
+    name: str
+    url: str
+    terms: list[Term] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ").capitalize()
+
+
+@dataclass(eq=False)
+class RelatedLink:
+    """An entry of a story's `related`, resolved: to a story in the digest, an outside URL, or nothing."""
+
+    title: str
+    story: Story | None = None
+    url: str = ""  # outside stories only
+
+    @property
+    def kind(self) -> str:
+        return "internal" if self.story else ("external" if self.url else "unresolved")
+
+
+@dataclass(eq=False)
+class Edition:
+    day: dt.date
+    url: str
+    stories: list[Story] = field(default_factory=list)
+    previous: Edition | None = None
+    next: Edition | None = None
+
+
+@dataclass(eq=False)
+class Story:
+    """An article placed in the site: its parsed fields, its HTML, and its links to the rest."""
+
+    article: Article
+    rendered: RenderedArticle
+    url: str
+    terms: dict[str, list[Term]] = field(default_factory=dict)
+    related: list[RelatedLink] = field(default_factory=list)
+    incoming: list[Story] = field(default_factory=list)
+    auto_related: list[Story] = field(default_factory=list)
+    edition: Edition | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        # Templates read article fields (story.title) and rendered ones (story.body_html) directly.
+        if name.startswith("_") or name in ("article", "rendered"):
+            raise AttributeError(name)
+        try:
+            return getattr(self.article, name)
+        except AttributeError:
+            return getattr(self.rendered, name)
+
+    @property
+    def tags(self) -> list[Term]:
+        return self.terms.get("tags", [])
+
+    @property
+    def has_related(self) -> bool:
+        return bool(self.related or self.incoming or self.auto_related)
+
+
+@dataclass(eq=False)
+class Pagination:
+    number: int
+    total: int
+    paths: list[str]
+
+    @property
+    def previous(self) -> str | None:
+        return self.paths[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.paths[self.number] if self.number < self.total else None
+
+
+@dataclass(eq=False)
+class Page:
+    """One file to render: where it goes, with which template, and what it shows."""
+
+    path: str
+    template: str
+    kind: str
+    title: str
+    context: dict[str, Any] = field(default_factory=dict)
+    pagination: Pagination | None = None
+    # The stories whose changes can change this page's bytes (used for incremental rebuilds).
+    depends_on: tuple[str, ...] = ()
+
+
+@dataclass(eq=False)
+class Site:
+    config: SiteConfig
+    urls: Urls
+    stories: list[Story]  # newest first
+    by_slug: dict[str, Story]
+    taxonomies: dict[str, Taxonomy]
+    editions: list[Edition]  # newest first
+    pages: list[Page] = field(default_factory=list)
+
+    @property
+    def tags(self) -> Taxonomy:
+        return self.taxonomies["tags"]
+
+    def kind(self, name: str) -> AnnotationKind | None:
+        return self.config.kinds.get(name)
+
+
+def normalize_headline(text: str) -> str:
+    """Headlines match ignoring case, punctuation, quote and dash styles, and spacing."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    kept = "".join(" " if unicodedata.category(ch).startswith(("P", "S")) or ch.isspace() else ch for ch in text)
+    return " ".join(kept.split())
+
+
+def build_site(config: SiteConfig, entries: list[tuple[Article, RenderedArticle]], diags: Diagnostics) -> Site:
+    """Assemble the graph. Problems go to `diags`; the returned Site is only usable without errors."""
+    urls = Urls(config)
+    entries = sorted(entries, key=lambda e: e[0].path)
+    by_slug: dict[str, Story] = {}
+    stories: list[Story] = []
+    for article, rendered in entries:
+        if article.slug in by_slug:
+            first = by_slug[article.slug].article
+            line = article.line_of("slug") if "slug" in article.field_lines else 1
+            diags.error(article.path, line, f"duplicate slug `{article.slug}`: {first.path} and {article.path} would both be written to {urls.article(article.slug, article.date)}")
+            continue
+        story = Story(article=article, rendered=rendered, url=urls.article(article.slug, article.date))
+        by_slug[article.slug] = story
+        stories.append(story)
+    stories.sort(key=lambda s: (-s.article.date.timestamp(), s.article.slug))
+
+    taxonomies = {name: _build_taxonomy(name, stories, config, urls, diags) for name in config.taxonomies}
+    _resolve_related(stories, by_slug, diags)
+    editions = _build_editions(stories, urls)
+    site = Site(config, urls, stories, by_slug, taxonomies, editions)
+    site.pages = plan_pages(site)
+    return site
+
+
+def term_values(article: Article, taxonomy: str) -> tuple[list[str], int]:
+    """The raw values an article gives a taxonomy, and the line they were written on."""
+    if taxonomy == "tags":
+        return list(article.tags), article.line_of("tags")
+    value = getattr(article, taxonomy, None) if taxonomy in Article.__dataclass_fields__ else article.extra.get(taxonomy)
+    if isinstance(value, str):
+        return ([value] if value.strip() else []), article.line_of(taxonomy)
+    if isinstance(value, list):
+        return [str(v) for v in value if isinstance(v, (str, int)) and str(v).strip()], article.line_of(taxonomy)
+    return [], 0
+
+
+def _build_taxonomy(name: str, stories: list[Story], config: SiteConfig, urls: Urls, diags: Diagnostics) -> Taxonomy:
+    alias_of: dict[str, str] = {}
+    if name == "tags":
+        for canonical, variants in config.tags.aliases.items():
+            for variant in variants:
+                alias_of[tag_key(variant)] = canonical
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    carriers: dict[str, list[Story]] = defaultdict(list)
+    where: dict[str, tuple[str, int]] = {}
+    for story in reversed(stories):  # oldest first, so `where` names the first use
+        values, line = term_values(story.article, name)
+        seen: set[str] = set()
+        for value in values:
+            value = " ".join(value.split())
+            value = alias_of.get(tag_key(value), value)
+            key = tag_key(value)
+            if key in seen:
+                continue
+            seen.add(key)
+            spellings[key][value] += 1
+            carriers[key].append(story)
+            where.setdefault(key, (story.article.path, line))
+    taxonomy = Taxonomy(name=name, url=urls.taxonomy(name))
+    by_slug: dict[str, tuple[str, Term]] = {}
+    for key in sorted(spellings):
+        counts = spellings[key]
+        display = min(counts, key=lambda s: (-counts[s], s))
+        slug = slugify(display)
+        path, line = where[key]
+        if not slug:
+            diags.error(path, line, f"{_singular(name)} `{display}` has no letters or digits to make a URL from; rename it")
+            continue
+        if slug in by_slug:
+            other_key, other = by_slug[slug]
+            other_path, _ = where[other_key]
+            diags.error(path, line, f"{_singular(name)}s `{other.name}` ({other_path}) and `{display}` ({path}) would share the URL "
+                                    f"{urls.term(name, slug)}; make them one {_singular(name)} or rename one")
+            continue
+        term = Term(taxonomy=name, name=display, slug=slug, url=urls.term(name, slug))
+        term.stories = sorted(carriers[key], key=lambda s: (-s.article.date.timestamp(), s.article.slug))
+        by_slug[slug] = (key, term)
+        taxonomy.terms.append(term)
+    taxonomy.terms.sort(key=lambda t: (tag_key(t.name), t.slug))
+    by_key = {tag_key(t.name): t for t in taxonomy.terms}
+    for story in stories:
+        values, _ = term_values(story.article, name)
+        terms = []
+        for value in values:
+            term = by_key.get(tag_key(alias_of.get(tag_key(value), value)))
+            if term is not None and term not in terms:
+                terms.append(term)
+        story.terms[name] = terms
+    if name == "tags":
+        for alias_key, canonical in alias_of.items():
+            term = by_key.get(tag_key(canonical))
+            if term is not None:
+                term.aliases.append(alias_key)
+    return taxonomy
+
+
+def _singular(taxonomy: str) -> str:
+    return taxonomy.removesuffix("s")
+
+
+def _resolve_related(stories: list[Story], by_slug: dict[str, Story], diags: Diagnostics) -> None:
+    by_headline: dict[str, list[Story]] = defaultdict(list)
+    for story in sorted(stories, key=lambda s: s.article.path):
+        by_headline[normalize_headline(story.article.title)].append(story)
+    for story in stories:
+        for ref in story.article.related:
+            link = resolve_ref(ref, story, by_slug, by_headline, diags)
+            if link.story is story:
+                continue
+            if link.story is not None and any(existing.story is link.story for existing in story.related):
+                continue
+            story.related.append(link)
+    for story in stories:
+        for link in story.related:
+            target = link.story
+            if target is None:
+                continue
+            lists_back = any(back.story is story for back in target.related)
+            if not lists_back and story not in target.incoming:
+                target.incoming.append(story)
+    for story in stories:
+        story.incoming.sort(key=lambda s: (-s.article.date.timestamp(), s.article.slug))
+
+
+def resolve_ref(ref: RelatedRef, story: Story, by_slug: dict[str, Story], by_headline: dict[str, list[Story]], diags: Diagnostics) -> RelatedLink:
+    if ref.is_external:
+        return RelatedLink(title=ref.title, url=ref.url)
+    if ref.target in by_slug:
+        target = by_slug[ref.target]
+        return RelatedLink(title=target.article.title, story=target)
+    matches = by_headline.get(normalize_headline(ref.target), [])
+    if len(matches) == 1:
+        return RelatedLink(title=matches[0].article.title, story=matches[0])
+    if len(matches) > 1:
+        names = " and ".join(m.article.path for m in matches)
+        diags.warning(story.article.path, ref.line, f"related story \"{ref.target}\" matches more than one article: {names}")
+        return RelatedLink(title=ref.target)
+    diags.warning(story.article.path, ref.line, f"related story not found: \"{ref.target}\"")
+    return RelatedLink(title=ref.target)
+
+
+def _build_editions(stories: list[Story], urls: Urls) -> list[Edition]:
+    by_day: dict[dt.date, list[Story]] = defaultdict(list)
+    for story in stories:
+        by_day[story.article.day].append(story)
+    editions = [Edition(day=day, url=urls.edition(day), stories=by_day[day]) for day in sorted(by_day, reverse=True)]
+    for newer, older in itertools.pairwise(editions):
+        newer.previous, older.next = older, newer
+    for edition in editions:
+        for story in edition.stories:
+            story.edition = edition
+    return editions
+
+
+def _paginate(items: list, per_page: int, first: str, urls: Urls) -> list[tuple[Pagination, list]]:
+    chunks = [items[i:i + per_page] for i in range(0, len(items), per_page)] or [[]]
+    paths = [urls.page(first, n) for n in range(1, len(chunks) + 1)]
+    return [(Pagination(n, len(chunks), paths), chunk) for n, chunk in enumerate(chunks, start=1)]
+
+
+def group_by_day(stories: list[Story]) -> list[tuple[Edition, list[Story]]]:
+    groups: list[tuple[Edition, list[Story]]] = []
+    for story in stories:
+        if groups and groups[-1][0] is story.edition:
+            groups[-1][1].append(story)
+        else:
+            groups.append((story.edition, [story]))
+    return groups
+
+
+def plan_pages(site: Site) -> list[Page]:
+    config, urls = site.config, site.urls
+    pages: list[Page] = []
+    all_slugs = tuple(s.article.slug for s in site.stories)
+    for pagination, chunk in _paginate(site.stories, config.digest.per_page, "", urls):
+        title = config.title if pagination.number == 1 else f"{config.title} — page {pagination.number}"
+        pages.append(Page(pagination.paths[pagination.number - 1], "index.html", "digest", title,
+                          {"stories": chunk, "groups": group_by_day(chunk)}, pagination, all_slugs))
+    for story in site.stories:
+        pages.append(Page(story.url, "article.html", "article", story.article.title, {"story": story},
+                          depends_on=(story.article.slug,)))
+    for edition in site.editions:
+        pages.append(Page(edition.url, "edition.html", "edition", f"Digest for {edition.day:%-d %B %Y}",
+                          {"edition": edition, "stories": edition.stories},
+                          depends_on=tuple(s.article.slug for s in edition.stories)))
+    months: dict[tuple[int, int], list[Edition]] = defaultdict(list)
+    for edition in site.editions:
+        months[(edition.day.year, edition.day.month)].append(edition)
+    archive = [(dt.date(y, m, 1), eds) for (y, m), eds in sorted(months.items(), reverse=True)]
+    pages.append(Page(urls.archive(), "archive.html", "archive", "Archive", {"months": archive}, depends_on=all_slugs))
+    for taxonomy in site.taxonomies.values():
+        pages.append(Page(taxonomy.url, "taxonomy.html", "taxonomy", taxonomy.label, {"taxonomy": taxonomy}, depends_on=all_slugs))
+        for term in taxonomy.terms:
+            for pagination, chunk in _paginate(term.stories, config.tags.per_page, term.url, urls):
+                title = term.name if pagination.number == 1 else f"{term.name} — page {pagination.number}"
+                pages.append(Page(pagination.paths[pagination.number - 1], "term.html", "term", title,
+                                  {"taxonomy": taxonomy, "term": term, "stories": chunk}, pagination,
+                                  tuple(s.article.slug for s in term.stories)))
+    pages.append(Page("404.html", "404.html", "404", "Page not found", {}))
+    return pages

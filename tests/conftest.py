@@ -1,0 +1,184 @@
+"""Shared test helpers: build a site in-process, make fixture sites, drive Chromium."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import http.server
+import io
+import os
+import shutil
+import socket
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run",
+]
+MINIMAL_SITE_YAML = "title: Test digest\ntimezone: UTC\n"
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def output(self) -> str:
+        return self.out + self.err
+
+
+def run_cli(*argv: str, cwd: Path | None = None) -> Run:
+    """Run `python build.py ARGV` in-process and capture what it prints."""
+    from digest.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    previous = Path.cwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(argv))
+            except SystemExit as exc:  # argparse usage errors
+                code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        os.chdir(previous)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def build(site: Path, *extra: str) -> Run:
+    return run_cli("build", "--site", str(site), "--quiet", *extra)
+
+
+def write_site(root: Path, files: dict[str, str | bytes], site_yaml: str = MINIMAL_SITE_YAML) -> Path:
+    """A fixture site: site.yaml plus the given files (paths relative to the site root)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "site.yaml").write_text(site_yaml, encoding="utf-8")
+    (root / "content").mkdir(exist_ok=True)
+    for name, data in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+    return root
+
+
+def article(title: str = "A story", date: str = "2026-03-02T09:00:00", body: str = "Body text.", **fields: str) -> str:
+    """Front-matter + body; extra fields are YAML lines written as given (`tags="[a, b]"`)."""
+    lines = ["---", f"title: {title!r}" if "'" not in title else f'title: "{title}"', f"date: {date}"]
+    lines += [f"{key}: {value}" for key, value in fields.items()]
+    return "\n".join(lines + ["---", "", body, ""])
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Every file under `folder` with its hash (and mtime-free), to prove nothing changed."""
+    if not folder.exists():
+        return {}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def tree_state(folder: Path) -> dict[str, tuple[str, int]]:
+    """Hashes and modification times: a build that failed must not even touch a file."""
+    if not folder.exists():
+        return {}
+    return {
+        p.relative_to(folder).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.fixture
+def example_site(tmp_path: Path) -> Path:
+    """A private copy of the repository's example digest."""
+    site = tmp_path / "example"
+    site.mkdir()
+    shutil.copy(REPO / "site.yaml", site / "site.yaml")
+    shutil.copytree(REPO / "content", site / "content")
+    return site
+
+
+@pytest.fixture(scope="session")
+def built_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example digest built once per session (read-only for tests)."""
+    site = tmp_path_factory.mktemp("built") / "example"
+    site.mkdir()
+    shutil.copy(REPO / "site.yaml", site / "site.yaml")
+    shutil.copytree(REPO / "content", site / "content")
+    result = build(site)
+    assert result.code == 0, result.output
+    return site / "public"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def static_server(folder: Path):
+    """Serve `folder` on localhost, as a static host would."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def _browser_unavailable_reason() -> str | None:
+    if not CHROMIUM.exists():
+        return "Chromium not installed at /usr/bin/chromium (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -r requirements-dev.txt)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; skips when missing unless REQUIRE_BROWSER=1."""
+    reason = _browser_unavailable_reason()
+    if reason:
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+def require_corpus(*parts: str) -> Path:
+    path = CORPUS.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared corpus not present at {path} (it only exists beside the project checkout)")
+    return path
