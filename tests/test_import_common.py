@@ -11,7 +11,6 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_import_support import rendered_html, rendered_paragraphs, split_file
 
 from digest.importers.common import (
     Article,
@@ -23,6 +22,7 @@ from digest.importers.common import (
     render_file,
 )
 from digest.slugs import is_valid_article_slug
+from tests.test_import_support import rendered_html, rendered_paragraphs, split_file
 
 NASTY = [
     "key: value",

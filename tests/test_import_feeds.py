@@ -7,11 +7,11 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from test_import_support import corpus, rendered_html, split_file
 
 from digest.importers import run_import
 from digest.importers.common import ImportFailure
 from digest.importers.feeds import parse_feed
+from tests.test_import_support import corpus, rendered_html, split_file
 
 WELL_FORMED = {
     "guardian-rss2.xml": 55,

@@ -8,10 +8,10 @@ import subprocess
 import sys
 
 import pytest
-from test_import_support import REPO, corpus, rendered_html
 
 from digest.importers.html import clean_author, parse_html, strip_site_suffix
 from digest.importers.markdown_out import html_to_markdown, safe_url
+from tests.test_import_support import REPO, corpus, rendered_html
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from test_import_support import FIXTURES, corpus, split_file
 
 from digest.importers import run_import
+from tests.test_import_support import FIXTURES, corpus, split_file
 
 SEED_SLUG = "the-absence-of-us-led-coalition-airstrikes-against-the-islamic-state-in-syria"
 

@@ -7,10 +7,10 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from test_import_support import FIXTURES, corpus, rendered_paragraphs, split_file
 
 from digest.importers.common import render_file
 from digest.importers.text import parse_text
+from tests.test_import_support import FIXTURES, corpus, rendered_paragraphs, split_file
 
 
 def _original_paragraphs(raw: str) -> list[str]:
