@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from digest.diagnostics import Diagnostic
+from digest.slugs import slugify
 
 from .common import (
     HASH_KEY,
@@ -100,12 +101,27 @@ def _import_file(path: Path, explicit: bool, fmt: str, tags: list[str], placer: 
         return
     for w in warnings:
         placer.out(w.format())
+    fallback_day = _file_day(path)
     for art in articles:
+        if art.date is None:
+            # The engine requires a date; the file's own date is the best guess we have, and
+            # it stays the same on re-import (today's date would not).
+            art.date = fallback_day
+            art.warnings.append(
+                Diagnostic(art.origin or shown, 0, "warning", f"no publication date found; date set to the file's date {fallback_day}; correct it")
+            )
         for w in art.warnings:
             placer.out(w.format())
         if tags:
             art.tags = dedupe_tags(art.tags + tags)
         placer.place(art, shown)
+
+
+def _file_day(path: Path) -> date:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
+    except OSError:
+        return datetime.now(tz=UTC).date()
 
 
 def _parse(kind: str, data: bytes, shown: str) -> tuple[list[Article], list[Diagnostic]]:
@@ -140,6 +156,9 @@ class _Existing:
     urls: dict[str, Path] = field(default_factory=dict)
     keys: dict[tuple[str, str], Path] = field(default_factory=dict)
     taken: set[str] = field(default_factory=set)  # slugs (file stems) in use
+    # Term URL slug -> the spelling the site already uses, per taxonomy-like field: the engine
+    # refuses two spellings that share a URL ("US news" in one file, "us-news" in another).
+    spellings: dict[str, dict[str, str]] = field(default_factory=lambda: {"tags": {}, "section": {}})
 
     @classmethod
     def scan(cls, content_dir: Path) -> _Existing:
@@ -149,11 +168,28 @@ class _Existing:
         for path in sorted(content_dir.rglob("*.md")):
             found.taken.add(path.stem)
             meta = read_front_matter(path)
+            found.learn_terms(meta.get("tags"), meta.get("section"))
             digest = meta.get(HASH_KEY)
             if not isinstance(digest, str):
                 continue  # written by hand: never matched, so never replaced
             found.remember(path, digest, str(meta.get("source_url") or ""), str(meta.get("title") or ""), meta.get("date"))
         return found
+
+    def learn_terms(self, tags: object, section: object) -> None:
+        if isinstance(tags, str):
+            tags = tags.split(",")
+        for tag in tags if isinstance(tags, list) else []:
+            if isinstance(tag, str) and slugify(tag):
+                self.spellings["tags"].setdefault(slugify(tag), " ".join(tag.split()))
+        if isinstance(section, str) and slugify(section):
+            self.spellings["section"].setdefault(slugify(section), " ".join(section.split()))
+
+    def canonical_terms(self, art: Article) -> None:
+        """Spell tags and section the way the site already does."""
+        known = self.spellings["tags"]
+        art.tags = dedupe_tags([known.get(slugify(t), t) for t in art.tags])
+        if art.section:
+            art.section = self.spellings["section"].get(slugify(art.section), art.section)
 
     def remember(self, path: Path, digest: str, url: str, title: str, when: object) -> None:
         self.taken.add(path.stem)
@@ -192,6 +228,7 @@ class _Placer:
             return str(path)
 
     def place(self, art: Article, source_shown: str) -> None:
+        self.existing.canonical_terms(art)
         text, digest = render_file(art)
         if digest in self.existing.hashes:
             self._report("unchanged", self.existing.hashes[digest])
@@ -222,6 +259,7 @@ class _Placer:
                 self.error(source_shown, f"cannot write {self.shown(path)}: {exc.strerror or exc}")
                 return
         self.existing.remember(path, digest, art.source_url, art.title, art.date)
+        self.existing.learn_terms(art.tags, art.section)
         self._report(kind, path)
         if self.dry_run:
             self.out("\n".join("    " + line if line else "" for line in text.rstrip("\n").split("\n")))

@@ -77,13 +77,14 @@ def one_line(text: str) -> str:
 
 
 def dedupe_tags(tags: list[str]) -> list[str]:
-    """Keep the first spelling of tags that differ only in case or spacing."""
+    """Keep the first spelling of tags that would share a URL ("Tom Petty", "tom-petty",
+    "#TomPetty" ...) and drop tags with nothing to make a URL from: the engine rejects both."""
     seen: set[str] = set()
     result = []
     for tag in tags:
         tag = one_line(tag).strip(" ,;")
-        key = tag.casefold()
-        if tag and key not in seen:
+        key = slugify(tag)
+        if key and key not in seen:
             seen.add(key)
             result.append(tag)
     return result

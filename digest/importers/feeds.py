@@ -13,7 +13,7 @@ import feedparser
 from digest.diagnostics import Diagnostic
 
 from .common import Article, ImportFailure, dedupe_tags, one_line
-from .markdown_out import html_to_markdown, html_to_text, safe_url
+from .markdown_out import WEB_SCHEMES, html_to_markdown, html_to_text, safe_url
 
 
 def parse_feed(data: bytes, origin: str) -> tuple[list[Article], list[Diagnostic]]:
@@ -61,7 +61,7 @@ def _describe(exc: BaseException) -> str:
 
 def _entry_article(entry: feedparser.FeedParserDict, where: str, feed_title: str, feed_link: str) -> Article | None:
     art = Article(origin=where)
-    link = safe_url(entry.get("link", ""), feed_link)
+    link = safe_url(entry.get("link", ""), feed_link, schemes=WEB_SCHEMES)
     html_body = _best_content(entry)
     summary_html = entry.get("summary", "") or ""
     title = html_to_text(entry.get("title", ""))

@@ -17,7 +17,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from .common import Article, ImportFailure, dedupe_tags, one_line
-from .markdown_out import html_to_markdown, safe_url
+from .markdown_out import WEB_SCHEMES, html_to_markdown, safe_url
 
 _SEPARATORS = (" | ", " - ", " — ", " – ", " :: ", " · ", " « ", " » ")
 _TRAILING_MONTH = re.compile(
@@ -54,7 +54,8 @@ def parse_html(data: bytes | str, origin: str) -> Article:
     meta = _PageMeta(tree)
     art = Article(origin=origin)
     site = one_line(doc.sitename or meta.first("og:site_name") or "")
-    url = safe_url(meta.canonical or meta.first("og:url") or doc.url or "")
+    # The first candidate that is a usable web address (a relative canonical is not).
+    url = next((u for u in (safe_url(c, schemes=WEB_SCHEMES) for c in (meta.canonical, meta.first("og:url"), doc.url)) if u), "")
     art.source_url = url
     art.source = site or _host(url)
     art.title = choose_title(doc.title or "", meta, site, _host(url))

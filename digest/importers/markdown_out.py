@@ -23,10 +23,12 @@ _BLOCK = frozenset(
     ["p", "div", "section", "article", "main", "body", "html", "blockquote", "quote", "ul", "ol", "list", "li", "item", "h1", "h2", "h3", "h4", "h5", "h6", "head", "pre", "table", "tr", "row", "td", "th", "cell", "thead", "tbody", "tfoot", "figure", "figcaption", "dl", "dt", "dd", "hr", "address", "center"]
 )
 _SAFE_SCHEMES = ("http", "https", "mailto")
+WEB_SCHEMES = ("http", "https")  # what the engine accepts for `source_url`
 
 
-def safe_url(url: str | None, base: str = "") -> str:
-    """An absolute http(s)/mailto URL with Markdown-significant characters percent-encoded, or ''."""
+def safe_url(url: str | None, base: str = "", schemes: tuple[str, ...] = _SAFE_SCHEMES) -> str:
+    """An absolute URL in one of `schemes` (default http, https, mailto) with
+    Markdown-significant characters percent-encoded, or ''."""
     if not url:
         return ""
     url = "".join(ch for ch in url.strip() if ch >= " " and ch != "\x7f")
@@ -36,7 +38,7 @@ def safe_url(url: str | None, base: str = "") -> str:
         scheme = urlsplit(url).scheme.lower()
     except ValueError:
         return ""
-    if scheme not in _SAFE_SCHEMES:
+    if scheme not in schemes:
         return ""
     return quote(url, safe="/:?&=#%@+,;~!$'*-._")
 

@@ -179,8 +179,6 @@ def parse_text(raw: str, origin: str) -> Article:
         warn(lead_no, "title derived from the lead; rewrite it")
     if agency_layout and not trailer_found:
         warn(blocks[-1].lines[-1].no, "no related stories or tag line found after the article")
-    if art.date is None:
-        warn(1, "no timestamp found; date left empty")
 
     art.body = paragraphs_markdown(paragraphs)
     return art
