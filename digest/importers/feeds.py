@@ -55,8 +55,10 @@ def parse_feed(data: bytes, origin: str) -> tuple[list[Article], list[Diagnostic
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
+    text = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+    # SAX says "<unknown>:9:0: unbound prefix"; the file name is already on the line.
+    m = re.match(r"<unknown>:(\d+):\d+: (.*)", text)
+    return f"line {m.group(1)}: {m.group(2)}" if m else text
 
 
 def _entry_article(entry: feedparser.FeedParserDict, where: str, feed_title: str, feed_link: str) -> Article | None:
