@@ -67,7 +67,7 @@ def parse_html(data: bytes | str, origin: str) -> Article:
     art.date = _precise_date(doc.date, meta)
     # trafilatura hands back keyword meta tags as one comma-joined string.
     art.tags = dedupe_tags([t for raw in list(doc.categories or []) + list(doc.tags or []) for t in raw.split(",")])
-    art.summary = one_line(doc.description or "")
+    art.summary = one_line(doc.description or meta.first("og:description") or meta.first("twitter:description") or "")
     art.body = html_to_markdown(doc.body, base_url=url)
     if not art.body.strip():
         raise ImportFailure("no article text found in the page")
