@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .diagnostics import Diagnostics
@@ -173,7 +174,7 @@ class _Reader:
             return default
         return value
 
-    def section(self, key: str) -> "_Reader":
+    def section(self, key: str) -> _Reader:
         self.seen.add(key)
         value = self.data.get(key)
         if value is None:
@@ -257,15 +258,15 @@ def load_config(root: Path, diags: Diagnostics, base_url: str | None = None) -> 
 
     links = top.section("permalinks")
     permalinks = dict(DEFAULT_PERMALINKS)
-    for name in DEFAULT_PERMALINKS:
-        pattern = links.get(name, DEFAULT_PERMALINKS[name], _is_str, "a URL pattern")
+    for name, default_pattern in DEFAULT_PERMALINKS.items():
+        pattern = links.get(name, default_pattern, _is_str, "a URL pattern")
         fields = set(re.findall(r"{(\w+)}", pattern))
         unknown = fields - PERMALINK_FIELDS[name]
         if unknown:
-            links.error(name, f"`permalinks.{name}` uses unknown field {{{sorted(unknown)[0]}}}; "
+            links.error(name, f"`permalinks.{name}` uses unknown field {{{min(unknown)}}}; "
                               f"allowed: {', '.join('{'+f+'}' for f in sorted(PERMALINK_FIELDS[name])) or 'none'}")
         elif ".." in pattern.split("/") or pattern.startswith("/") or not pattern.endswith("/"):
-            links.error(name, f"`permalinks.{name}` must be a relative folder path ending in `/`, such as `{DEFAULT_PERMALINKS[name]}`")
+            links.error(name, f"`permalinks.{name}` must be a relative folder path ending in `/`, such as `{default_pattern}`")
         else:
             permalinks[name] = pattern
     links.reject_unknown()
@@ -333,7 +334,7 @@ def load_config(root: Path, diags: Diagnostics, base_url: str | None = None) -> 
                                 f"{'light' if key == 'color' else 'dark'} background {background}; WCAG AA needs 4.5:1")
         unknown = set(spec) - {"label", "color", "dark_color"}
         if unknown:
-            a.error("kinds", f"unknown setting `annotations.kinds.{name}.{sorted(unknown)[0]}`")
+            a.error("kinds", f"unknown setting `annotations.kinds.{name}.{min(unknown)}`")
         kinds.append(AnnotationKind(str(name), str(spec.get("label", base["label"])), str(color), str(dark)))
     cfg["annotation_kinds"] = tuple(kinds)
     a.reject_unknown()
