@@ -22,10 +22,13 @@ class _Page(HTMLParser):
         self._link_text: list[str] = []
         self._in_heading = False
         self._heading: list[str] = []
+        self._hidden = 0  # inside <style>/<script>: not text a reader sees
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if tag in ("style", "script"):
+            self._hidden += 1
         if tag == "a" and "href" in a:
             self._href, self._link_text = a["href"], []
         if tag == "time":
@@ -34,6 +37,8 @@ class _Page(HTMLParser):
             self._in_heading, self._heading = True, []
 
     def handle_endtag(self, tag):
+        if tag in ("style", "script"):
+            self._hidden -= 1
         if tag == "a" and self._href is not None:
             self.links.append((self._href, " ".join("".join(self._link_text).split())))
             self._href = None
@@ -42,6 +47,8 @@ class _Page(HTMLParser):
             self._in_heading = False
 
     def handle_data(self, data):
+        if self._hidden:
+            return
         self.text_parts.append(data)
         if self._href is not None:
             self._link_text.append(data)
@@ -86,7 +93,7 @@ def test_home_groups_newest_first_by_day(built_example: Path) -> None:
     assert ("articles/port-strike-begins-at-harwick/", "Harwick’s dockworkers walk out over shift pattern changes") in home.links
     assert ("tags/ports/", "Ports") in home.links
     assert "Editor’s note The opening story of the dispute." in home.text
-    assert "2 annotations 2 fact-check" in home.text
+    assert "2 annotations Fact-check: 2" in home.text
 
 
 def test_article_page_shows_everything(built_example: Path) -> None:
