@@ -71,11 +71,18 @@ def process_file(rel_path: str, data: bytes, config: SiteConfig) -> tuple[Articl
 
 
 def content_files(config: SiteConfig) -> list[tuple[str, Path]]:
-    root = config.root
-    if not config.content_dir.is_dir():
+    """Every `content/**/*.md` (hidden files and folders skipped), as (site-relative path, path)."""
+    root = config.content_dir
+    if not root.is_dir():
         return []
-    files = sorted(p for p in config.content_dir.rglob("*.md") if p.is_file() and not _hidden(p, root))
-    return [(p.relative_to(root).as_posix(), p) for p in files]
+    found: list[str] = []
+    # os.walk on strings: pathlib's sorting and str() dominated no-change rebuilds at 5,000 files.
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        rel_folder = os.path.relpath(folder, config.root).replace(os.sep, "/")
+        found.extend(f"{rel_folder}/{name}" for name in files if name.endswith(".md") and not name.startswith("."))
+    found.sort()
+    return [(rel, config.root / rel) for rel in found]
 
 
 def _hidden(path: Path, root: Path) -> bool:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .config import AnnotationKind, SiteConfig
@@ -78,6 +80,7 @@ class Story:
     incoming: list[Story] = field(default_factory=list)
     auto_related: list[Story] = field(default_factory=list)
     edition: Edition | None = None
+    order: tuple[float, str] = (0.0, "")  # newest first, then by slug: computed once, sorted often
 
     def __getattr__(self, name: str) -> Any:
         # Templates read article fields (story.title) and rendered ones (story.body_html) directly.
@@ -159,11 +162,17 @@ class Site:
         return self.config.kinds.get(name)
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def _newest_first(story: Story) -> tuple[float, str]:
+    return story.order
+
+
+@lru_cache(maxsize=65536)
 def normalize_headline(text: str) -> str:
     """Headlines match ignoring case, punctuation, quote and dash styles, and spacing."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    kept = "".join(" " if unicodedata.category(ch).startswith(("P", "S")) or ch.isspace() else ch for ch in text)
-    return " ".join(kept.split())
+    return " ".join(_NOT_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).split())
 
 
 def build_site(config: SiteConfig, entries: list[tuple[Article, RenderedArticle]], diags: Diagnostics) -> Site:
@@ -178,10 +187,11 @@ def build_site(config: SiteConfig, entries: list[tuple[Article, RenderedArticle]
             line = article.line_of("slug") if "slug" in article.field_lines else 1
             diags.error(article.path, line, f"duplicate slug `{article.slug}`: {first.path} and {article.path} would both be written to {urls.article(article.slug, article.date)}")
             continue
-        story = Story(article=article, rendered=rendered, url=urls.article(article.slug, article.date))
+        story = Story(article=article, rendered=rendered, url=urls.article(article.slug, article.date),
+                      order=(-article.date.timestamp(), article.slug))
         by_slug[article.slug] = story
         stories.append(story)
-    stories.sort(key=lambda s: (-s.article.date.timestamp(), s.article.slug))
+    stories.sort(key=_newest_first)
 
     taxonomies = {name: _build_taxonomy(name, stories, config, urls, diags) for name in config.taxonomies}
     _resolve_related(stories, by_slug, diags)
@@ -242,7 +252,7 @@ def _build_taxonomy(name: str, stories: list[Story], config: SiteConfig, urls: U
                                     f"{urls.term(name, slug)}; make them one {_singular(name)} or rename one")
             continue
         term = Term(taxonomy=name, name=display, slug=slug, url=urls.term(name, slug))
-        term.stories = sorted(carriers[key], key=lambda s: (-s.article.date.timestamp(), s.article.slug))
+        term.stories = sorted(carriers[key], key=_newest_first)
         by_slug[slug] = (key, term)
         taxonomy.terms.append(term)
     taxonomy.terms.sort(key=lambda t: (tag_key(t.name), t.slug))
@@ -288,7 +298,7 @@ def _resolve_related(stories: list[Story], by_slug: dict[str, Story], diags: Dia
             if not lists_back and story not in target.incoming:
                 target.incoming.append(story)
     for story in stories:
-        story.incoming.sort(key=lambda s: (-s.article.date.timestamp(), s.article.slug))
+        story.incoming.sort(key=_newest_first)
 
 
 def resolve_ref(ref: RelatedRef, story: Story, by_slug: dict[str, Story], by_headline: dict[str, list[Story]], diags: Diagnostics) -> RelatedLink:
