@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     _site_options(i)
     i.add_argument("--format", choices=("auto", "text", "html", "feed"), default="auto")
     i.add_argument("--tag", action="append", default=[], metavar="TAG", help="add this tag to every imported article")
-    i.add_argument("--force", action="store_true", help="overwrite existing content files")
+    i.add_argument("--force", action="store_true", help="replace a content file recognised as the same article (never a hand-written one)")
     i.add_argument("--dry-run", action="store_true", help="show what would be written, write nothing")
     return parser
 
