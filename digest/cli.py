@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
+from typing import TextIO
 
 from .diagnostics import Diagnostic
-from .pipeline import BuildOptions, build
+from .pipeline import Builder, BuildOptions
 
 COMMANDS = ("build", "serve", "import")
 
@@ -64,12 +66,39 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_build(args: argparse.Namespace) -> int:
     options = BuildOptions(site=args.site, out=args.out, base_url=args.base_url, drafts=args.drafts, strict=args.strict)
-    result = build(options)
+    progress = ProgressLine(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
+    result = Builder(options, progress=progress).build()
+    if progress:
+        progress.clear()
     prefix = _display_prefix(args.site)
     for diagnostic in result.diagnostics:
         print(format_diagnostic(diagnostic, prefix), file=sys.stderr)
     print(result.summary(), file=sys.stderr if not result.ok else sys.stdout)
     return 0 if result.ok else 1
+
+
+class ProgressLine:
+    """A one-line progress display on a terminal, shown only once a build has taken a second."""
+
+    def __init__(self, stream: TextIO, delay: float = 1.0):
+        self.stream, self.started, self.delay = stream, time.monotonic(), delay
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.started < self.delay or (now - self.last < 0.1 and done < total):
+            return
+        self.last, self.shown = now, True
+        width = 30
+        filled = width * done // max(total, 1)
+        self.stream.write(f"\r{stage:>8} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}\x1b[K")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
 
 
 def _display_prefix(site: Path) -> str:

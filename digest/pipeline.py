@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,8 +146,10 @@ class Builder:
     real work, in a process pool when there is enough of it.
     """
 
-    def __init__(self, options: BuildOptions, jobs: int | None = None):
+    def __init__(self, options: BuildOptions, jobs: int | None = None,
+                 progress: Callable[[str, int, int], None] | None = None):
         self.options = options
+        self.progress = progress or (lambda stage, done, total: None)
         self.jobs = jobs or os.cpu_count() or 1
         self._memo: dict[str, _Memo] = {}
         self.last_stats: dict[str, int] = {}
@@ -233,12 +236,20 @@ class Builder:
 
     def _run(self, config: SiteConfig, jobs: list[tuple[str, bytes]]):
         if len(jobs) < PARALLEL_THRESHOLD or self.jobs < 2:
-            return [process_file(rel, data, config) for rel, data in jobs]
+            outcomes = []
+            for done, (rel, data) in enumerate(jobs, 1):
+                outcomes.append(process_file(rel, data, config))
+                self.progress("articles", done, len(jobs))
+            return outcomes
         # fork: workers start in milliseconds and inherit imported modules.
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_init_worker, initargs=(config,)) as pool:
             chunk = max(1, min(64, len(jobs) // (self.jobs * 8)))
-            return list(pool.map(_process_in_worker, jobs, chunksize=chunk))
+            outcomes = []
+            for done, outcome in enumerate(pool.map(_process_in_worker, jobs, chunksize=chunk), 1):
+                outcomes.append(outcome)
+                self.progress("articles", done, len(jobs))
+            return outcomes
 
     def _write(self, config: SiteConfig, site: Site, content_keys: dict[str, str], out_dir: Path,
                diags: Diagnostics, result: BuildResult) -> int:
@@ -289,14 +300,22 @@ class Builder:
         the site graph, so nothing big is pickled), else here."""
         global _render_job
         if len(todo) < PARALLEL_THRESHOLD or self.jobs < 2:
-            return _render_slice(site, staged, todo)
+            outcomes = []
+            for start in range(0, len(todo), 50):
+                outcomes.extend(_render_slice(site, staged, todo[start:start + 50]))
+                self.progress("pages", len(outcomes), len(todo))
+            return outcomes
         _render_job = (site, staged)
         try:
             context = multiprocessing.get_context("fork")
             size = max(8, min(200, len(todo) // (self.jobs * 6)))
             slices = [todo[i:i + size] for i in range(0, len(todo), size)]
             with ProcessPoolExecutor(self.jobs, mp_context=context) as pool:
-                return [outcome for part in pool.map(_render_in_worker, slices) for outcome in part]
+                outcomes = []
+                for part in pool.map(_render_in_worker, slices):
+                    outcomes.extend(part)
+                    self.progress("pages", len(outcomes), len(todo))
+                return outcomes
         finally:
             _render_job = None
 

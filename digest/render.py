@@ -80,6 +80,7 @@ class _MemoryBytecodeCache(jinja2.BytecodeCache):
 
 
 _BYTECODE = _MemoryBytecodeCache()
+CARD_CACHE_LIMIT = 20_000
 
 
 def _environment(site_root: Path) -> jinja2.Environment:
@@ -124,6 +125,8 @@ class Renderer:
             key = (id(story), heading, prefix)
             html = self._cards.get(key)
             if html is None:
+                if len(self._cards) >= CARD_CACHE_LIMIT:
+                    self._cards.clear()  # memory stays flat on huge archives; pages are rendered in order
                 macro = self.env.get_template("_macros.html").module.story_card
                 html = self._cards[key] = Markup(macro(story, heading))
             return html
