@@ -8,9 +8,10 @@ never compares every pair of articles:
   all articles, or by one article only, weighs nothing;
 - the score of a candidate is the sum of the weights of the tags it shares with the article;
   ties go to the candidate closest in date, then to the smaller slug;
-- rare tags ("small" postings) are scanned in full; common tags are walked outward from the
-  article's date, nearest first, and the walk stops as soon as nothing not yet seen could still
-  beat the current top results. Most articles stop after a handful of steps.
+- rare tags (short postings) are scanned in full; candidates sharing only common tags are found
+  through an index of common-tag combinations, heaviest combination first and nearest in date
+  first, stopping as soon as nothing not yet seen could beat the current top results. Exact for
+  articles with at most MAX_COMMON common tags (their heaviest ones are used beyond that).
 """
 
 from __future__ import annotations
