@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .config import SiteConfig, load_config
 from .content import Article, load_article
 from .diagnostics import Diagnostic, Diagnostics
 from .markup import RenderedArticle, render_article
+from .markup.crosslinks import place_in_file
 from .output import OutputError, StagedOutput
 from .render import Renderer, TemplateProblem, template_dirs
 from .site import Site, build_site
@@ -61,6 +62,10 @@ def process_file(rel_path: str, data: bytes, config: SiteConfig) -> tuple[Articl
     if article is None:
         return None, None, diags
     rendered = render_article(article, config)
+    if rendered.crossrefs:
+        # Links in front-matter notes are placed on the line they are written on in the file.
+        text = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+        rendered = replace(rendered, crossrefs=place_in_file(rendered.crossrefs, text, article.body_line))
     return article, rendered, diags + list(rendered.diagnostics)
 
 

@@ -12,6 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from .diagnostics import Diagnostic
+from .markup.crosslinks import substitute
 from .site import Page, Site, Story, Term
 from .urls import Urls
 
@@ -96,7 +97,16 @@ class Renderer:
         except Exception as exc:  # noqa: BLE001 - any failure inside a template is reported with its line
             path, line = _template_frame(exc)
             raise TemplateProblem(Diagnostic(path, line, "error", f"template error: {exc}"), page.path) from None
+        # Inline cross-links were left as markers by the per-article stage: link them from this page.
+        html = substitute(html, lambda target: self.crosslink(page.path, target))
         return html.encode("utf-8")
+
+    def crosslink(self, from_path: str, target: str, *, absolute: bool = False) -> tuple[str, str] | None:
+        story = self.site.xrefs.get(target)
+        if story is None:
+            return None
+        href = self.urls.absolute(story.url) if absolute else self.urls.link(from_path, story.url)
+        return href or self.urls.link(from_path, story.url), story.article.title
 
 
 def _site_path(target: Any) -> str:

@@ -17,6 +17,8 @@ from markdown.treeprocessors import Treeprocessor
 from ..config import MarkdownOptions, SiteConfig
 from ..content import Article
 from ..diagnostics import Diagnostic
+from . import crosslinks
+from .crosslinks import CrossRef
 
 _UNSAFE_URL = re.compile(r"^\s*(?:javascript|vbscript|data):", re.IGNORECASE)
 
@@ -61,13 +63,22 @@ def _new_markdown(options: MarkdownOptions, *, allow_html: bool) -> markdown.Mar
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
     md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
+    crosslinks.install(md)
     return md
 
 
 def to_html(text: str, config: SiteConfig, *, allow_html: bool = True) -> str:
+    return convert(text, config, allow_html=allow_html)[0]
+
+
+def convert(text: str, config: SiteConfig, *, allow_html: bool = True, source_path: str = "",
+            first_line: int = 1) -> tuple[str, list[CrossRef]]:
+    """HTML plus the cross-links to other stories found in `text` (with their file lines)."""
     md = _markdown(config.markdown, allow_html=allow_html)
     try:
-        return md.reset().convert(text)
+        crosslinks.begin(md, source_path)
+        html_out = md.reset().convert(text)
+        return html_out, crosslinks.collect(md, text, first_line)
     finally:
         md.reset()
 
@@ -115,6 +126,7 @@ class RenderedArticle:
     annotation_notes: tuple[RenderedNote, ...] = ()
     word_count: int = 0
     diagnostics: tuple[Diagnostic, ...] = field(default=())
+    crossrefs: tuple[CrossRef, ...] = ()  # inline links to other stories, resolved by the site stage
 
     @property
     def reading_minutes(self) -> int:
@@ -122,20 +134,28 @@ class RenderedArticle:
 
 
 def render_article(article: Article, config: SiteConfig) -> RenderedArticle:
-    body_html = to_html(article.body, config)
+    body_html, refs = convert(article.body, config, source_path=article.path, first_line=article.body_line)
     text = html_to_text(body_html)
     if article.summary:
         summary = article.summary
     else:
         first = _FIRST_PARAGRAPH.search(body_html)
         summary = shorten(html_to_text(first.group(1)) if first else text, config.digest.summary_length)
-    notes = tuple(
-        RenderedNote(to_html(a.note, config, allow_html=False), a.line) for a in article.annotations
-    )
+    notes = []
+    for a in article.annotations:
+        note_html, note_refs = convert(a.note, config, allow_html=False, source_path=article.path, first_line=a.line)
+        notes.append(RenderedNote(note_html, a.line))
+        refs += note_refs
+    editor_note_html = ""
+    if article.editor_note:
+        editor_note_html, note_refs = convert(article.editor_note, config, allow_html=False, source_path=article.path,
+                                              first_line=article.line_of("editor_note"))
+        refs += note_refs
     return RenderedArticle(
         body_html=body_html,
         summary=summary,
-        editor_note_html=to_html(article.editor_note, config, allow_html=False) if article.editor_note else "",
-        annotation_notes=notes,
+        editor_note_html=editor_note_html,
+        annotation_notes=tuple(notes),
         word_count=len(text.split()),
+        crossrefs=tuple(refs),
     )
