@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .diagnostics import Diagnostics
@@ -20,6 +21,24 @@ DEFAULT_KINDS: dict[str, dict[str, str]] = {
     "correction": {"label": "Correction", "color": "#8a1f52", "dark_color": "#f08dbd"},
     "analysis": {"label": "Analysis", "color": "#2d6a2e", "dark_color": "#8fd48f"},
 }
+
+# The default theme's page backgrounds (templates/static/style.css), for the contrast check of kind colours.
+LIGHT_BACKGROUND, DARK_BACKGROUND = "#fdfcf9", "#141416"
+
+
+def contrast_ratio(color: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two hex colours."""
+    def luminance(hex_color: str) -> float:
+        digits = hex_color.lstrip("#")
+        if len(digits) == 3:
+            digits = "".join(c * 2 for c in digits)
+        channels = [int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    lighter, darker = sorted((luminance(color), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
 
 DEFAULT_PERMALINKS = {
     "article": "articles/{slug}/",
@@ -155,7 +174,7 @@ class _Reader:
             return default
         return value
 
-    def section(self, key: str) -> "_Reader":
+    def section(self, key: str) -> _Reader:
         self.seen.add(key)
         value = self.data.get(key)
         if value is None:
@@ -239,15 +258,15 @@ def load_config(root: Path, diags: Diagnostics, base_url: str | None = None) -> 
 
     links = top.section("permalinks")
     permalinks = dict(DEFAULT_PERMALINKS)
-    for name in DEFAULT_PERMALINKS:
-        pattern = links.get(name, DEFAULT_PERMALINKS[name], _is_str, "a URL pattern")
+    for name, default_pattern in DEFAULT_PERMALINKS.items():
+        pattern = links.get(name, default_pattern, _is_str, "a URL pattern")
         fields = set(re.findall(r"{(\w+)}", pattern))
         unknown = fields - PERMALINK_FIELDS[name]
         if unknown:
-            links.error(name, f"`permalinks.{name}` uses unknown field {{{sorted(unknown)[0]}}}; "
+            links.error(name, f"`permalinks.{name}` uses unknown field {{{min(unknown)}}}; "
                               f"allowed: {', '.join('{'+f+'}' for f in sorted(PERMALINK_FIELDS[name])) or 'none'}")
         elif ".." in pattern.split("/") or pattern.startswith("/") or not pattern.endswith("/"):
-            links.error(name, f"`permalinks.{name}` must be a relative folder path ending in `/`, such as `{DEFAULT_PERMALINKS[name]}`")
+            links.error(name, f"`permalinks.{name}` must be a relative folder path ending in `/`, such as `{default_pattern}`")
         else:
             permalinks[name] = pattern
     links.reject_unknown()
@@ -307,9 +326,15 @@ def load_config(root: Path, diags: Diagnostics, base_url: str | None = None) -> 
         for key, value in (("color", color), ("dark_color", dark)):
             if not (isinstance(value, str) and re.fullmatch(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?", value)):
                 a.error("kinds", f"`annotations.kinds.{name}.{key}` must be a hex colour such as `#1d5fa8`")
+        for key, value, background in (("color", color, LIGHT_BACKGROUND), ("dark_color", dark, DARK_BACKGROUND)):
+            ratio = contrast_ratio(value, background) if isinstance(value, str) and re.fullmatch(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?", value) else None
+            if ratio is not None and ratio < 4.5:
+                a.diags.warning(a.path, a.data.line_of("kinds"),
+                                f"`annotations.kinds.{name}.{key}` {value} has contrast {ratio:.1f}:1 on the theme's "
+                                f"{'light' if key == 'color' else 'dark'} background {background}; WCAG AA needs 4.5:1")
         unknown = set(spec) - {"label", "color", "dark_color"}
         if unknown:
-            a.error("kinds", f"unknown setting `annotations.kinds.{name}.{sorted(unknown)[0]}`")
+            a.error("kinds", f"unknown setting `annotations.kinds.{name}.{min(unknown)}`")
         kinds.append(AnnotationKind(str(name), str(spec.get("label", base["label"])), str(color), str(dark)))
     cfg["annotation_kinds"] = tuple(kinds)
     a.reject_unknown()

@@ -12,6 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from .diagnostics import Diagnostic
+from .markup.annotations import annotation_parts
 from .markup.crosslinks import substitute
 from .site import Page, Site, Story, Term
 from .urls import Urls
@@ -47,6 +48,7 @@ def make_environment(site_root: Path) -> jinja2.Environment:
     env.filters["isodate"] = lambda d: d.isoformat()
     env.filters["longdate"] = _long_date
     env.filters["tojson_ld"] = _json_ld
+    env.filters["annotation_parts"] = annotation_parts  # splits a body where side-notes go
     return env
 
 
