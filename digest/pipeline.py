@@ -13,12 +13,14 @@ from .cache import ArticleCache, article_key, article_settings_key
 from .config import SiteConfig, load_config
 from .content import Article, load_article
 from .diagnostics import Diagnostic, Diagnostics
+from .feeds import feed_files
 from .incremental import card_key, global_key, page_fingerprint
 from .markup import RenderedArticle, render_article
 from .markup.crosslinks import place_in_file
 from .output import OutputError, StagedOutput
 from .render import THEME_DIR, Renderer, TemplateProblem, template_dirs
 from .site import Site, build_site
+from .sitemap import sitemap_files
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,9 @@ class Builder:
         entries = [(m.article, m.rendered) for m in processed
                    if m.article is not None and m.rendered is not None and (options.drafts or not m.article.draft)]
         site = build_site(config, entries, diags)
+        if not site.has_feeds:
+            diags.warning("site.yaml", 0, "no base_url: feed.xml, the tag feeds, sitemap.xml and robots.txt are left out "
+                                          "(they need absolute URLs; set base_url in site.yaml or pass --base-url)")
         if options.strict:
             diags.promote_warnings()
         if diags.errors:
@@ -263,7 +268,15 @@ class Builder:
             for diagnostic, pages in template_problems.items():
                 others = f" and {len(pages) - 1} other page{'s' * (len(pages) > 2)}" if len(pages) > 1 else ""
                 diags.error(diagnostic.path, diagnostic.line, f"{diagnostic.message} (rendering {pages[0]}{others})")
-            for site_path, source in static_files(config).items():
+            statics = static_files(config)
+            # Feeds and the sitemap are cheap and depend on many stories: written every build
+            # (StagedOutput leaves a file alone when its bytes are unchanged).
+            generated = feed_files(site, lambda target: renderer.crosslink("", target, absolute=True))
+            generated.update(sitemap_files(site))
+            for site_path, data in generated.items():
+                if site_path not in statics:  # a file the site supplies itself (its own robots.txt) wins
+                    staged.add(site_path, data)
+            for site_path, source in statics.items():
                 staged.add(site_path, source.read_bytes())
             if diags.errors:
                 staged.discard()
