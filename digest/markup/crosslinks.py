@@ -131,7 +131,9 @@ def place_in_file(refs: tuple[CrossRef, ...], file_text: str, body_line: int) ->
     return tuple(placed)
 
 
-_TITLE_LINK = re.compile(r'<a href="' + re.escape(MARKER) + r'([^"#]*)" class="' + _TITLE_CLASS + r'">[^<]*</a>')
+# Markdown's serializer may order attributes either way: match the whole start tag.
+_TITLE_LINK = re.compile(r'<a ((?:[^>]*\s)?class="' + _TITLE_CLASS + r'"[^>]*)>[^<]*</a>')
+_TITLE_HREF = re.compile(r'href="' + re.escape(MARKER) + r'([^"#]*)"')
 _HREF = re.compile(r'href="' + re.escape(MARKER) + r'([^"#]*)')
 
 
@@ -142,7 +144,8 @@ def substitute(html: str, resolve: Callable[[str], tuple[str, str] | None]) -> s
         return html
 
     def title_link(m: re.Match) -> str:
-        found = resolve(unquote(m.group(1)))
+        href_match = _TITLE_HREF.search(m.group(1))
+        found = resolve(unquote(href_match.group(1))) if href_match else None
         if found is None:
             return m.group(0)
         href, title = found
