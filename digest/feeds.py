@@ -27,10 +27,15 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 Resolver = Callable[[str], "tuple[str, str] | None"]
 
 
-def feed_files(site: Site, resolve: Resolver) -> dict[str, bytes]:
+def feed_files(site: Site) -> dict[str, bytes]:
     """Site path -> bytes of every feed; empty without base_url."""
     if not site.has_feeds:
         return {}
+
+    def resolve(target: str) -> tuple[str, str] | None:
+        story = site.xrefs.get(target)
+        return None if story is None else (site.urls.absolute(story.url) or story.url, story.article.title)
+
     limit = site.config.feeds.entries
     files = {"feed.xml": atom(site, site.stories[:limit], "feed.xml", "", site.config.title, resolve)}
     for taxonomy in site.taxonomies.values():
