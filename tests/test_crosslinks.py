@@ -32,10 +32,10 @@ def test_every_inline_form_in_the_body(tmp_path: Path) -> None:
     result = build(site)
     assert result.code == 0, result.output
     page = _page(site, "a")
-    assert 'By slug: <a href="../renzi/" class="xref">Italian PM Renzi calls for a broader coalition</a>.' in page
-    assert 'By headline: <a href="../coalition/" class="xref">Coalition ‘best way forward’</a>.' in page
-    assert 'With text: <a href="../renzi/">what <em>Renzi</em> said</a>.' in page
-    assert 'By file: <a href="../coalition/#top">the coalition story</a>.' in page
+    assert 'By slug: <a href="../../articles/renzi/" class="xref">Italian PM Renzi calls for a broader coalition</a>.' in page
+    assert 'By headline: <a href="../../articles/coalition/" class="xref">Coalition ‘best way forward’</a>.' in page
+    assert 'With text: <a href="../../articles/renzi/">what <em>Renzi</em> said</a>.' in page
+    assert 'By file: <a href="../../articles/coalition/#top">the coalition story</a>.' in page
     assert "In code: <code>[[renzi]]</code>." in page
     assert "digest-xref" not in page
 
@@ -47,8 +47,8 @@ def test_links_in_editor_note_and_annotation_note_and_on_cards(tmp_path: Path) -
     site = _site(tmp_path, {"content/a.md": text})
     assert build(site).code == 0
     page = _page(site, "a")
-    assert '<a href="../renzi/" class="xref">Italian PM Renzi calls for a broader coalition</a>' in page
-    assert '<a href="../coalition/">the earlier report</a>' in page
+    assert '<a href="../../articles/renzi/" class="xref">Italian PM Renzi calls for a broader coalition</a>' in page
+    assert '<a href="../../articles/coalition/">the earlier report</a>' in page
     # The same editor's note on the home page links from there.
     home = (site / "public" / "index.html").read_text()
     assert '<a href="articles/renzi/" class="xref">Italian PM Renzi calls for a broader coalition</a>' in home

@@ -98,7 +98,7 @@ def test_every_page_links_its_feed_and_canonical_url(built_example: Path) -> Non
             canonical = re.search(r'<link rel="canonical" href="([^"]+)">', text)
             assert canonical and _file_for(built_example, canonical.group(1)) == page
     term = (built_example / "tags" / "ports" / "index.html").read_text()
-    assert 'href="feed.xml"' in term
+    assert 'href="../../tags/ports/feed.xml"' in term
 
 
 def test_feeds_are_stable_across_builds(example_site: Path) -> None:
@@ -167,9 +167,9 @@ def test_aliases_fold_into_the_canonical_tag_and_redirect(tagged_site: Path) -> 
     assert canonical.count('class="story-title"') == 3
     for alias in ("isil", "isis", "daesh"):
         page = (public / "tags" / alias / "index.html").read_text()
-        assert '<meta http-equiv="refresh" content="0; url=../islamic-state/">' in page
+        assert '<meta http-equiv="refresh" content="0; url=../../tags/islamic-state/">' in page
         assert f'<link rel="canonical" href="{BASE}tags/islamic-state/">' in page
-        assert '<a href="../islamic-state/">Islamic State</a>' in page
+        assert '<a href="../../tags/islamic-state/">Islamic State</a>' in page
         assert not (public / "tags" / alias / "feed.xml").exists()
     tags_index = (public / "tags" / "index.html").read_text()
     assert "ISIL" not in tags_index and "Daesh" not in tags_index
@@ -182,7 +182,7 @@ def test_a_second_taxonomy_has_pages_and_feeds(tagged_site: Path) -> None:
     public = tagged_site / "public"
     sputnik = (public / "source" / "sputnik" / "index.html").read_text()
     assert sputnik.count('class="story-title"') == 2
-    assert '<link rel="alternate" type="application/atom+xml" title="T: Sputnik" href="feed.xml">' in sputnik
+    assert '<link rel="alternate" type="application/atom+xml" title="T: Sputnik" href="../../source/sputnik/feed.xml">' in sputnik
     feed = feedparser.parse((public / "source" / "sputnik" / "feed.xml").read_bytes())
     assert not feed.bozo and [e.title for e in feed.entries] == ["C", "A"]
     assert (public / "source" / "index.html").is_file()

@@ -55,7 +55,7 @@ def test_related_by_slug_headline_and_outside(listed_site: Path) -> None:
         "Outside report",
     ]
     page = _page(listed_site, "reader")
-    assert 'href="../renzi/"' in page and 'href="https://example.com/report" rel="noopener external"' in page
+    assert 'href="../../articles/renzi/"' in page and 'href="https://example.com/report" rel="noopener external"' in page
 
 
 def test_backlinks_show_as_incoming(listed_site: Path) -> None:
