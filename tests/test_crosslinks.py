@@ -108,3 +108,14 @@ def test_typed_markers_and_script_links_are_not_links(tmp_path: Path) -> None:
     result = build(site)
     page = _page(site, "a") if result.code == 0 else ""
     assert "digest-xref" not in page and "javascript:" not in page and "<script>alert" not in page
+
+
+def test_incremental_build_follows_a_renamed_target(tmp_path: Path) -> None:
+    text = article("A", "2026-03-03T09:00:00", body="See [[renzi]].", editor_note='"Also [[renzi]]."')
+    site = _site(tmp_path, {"content/a.md": text})
+    assert build(site).code == 0
+    renzi = site / "content" / "renzi.md"
+    renzi.write_text(renzi.read_text().replace("Italian PM Renzi calls for a broader coalition", "Renzi renamed"))
+    assert build(site).code == 0
+    assert _page(site, "a").count('class="xref">Renzi renamed</a>') == 2
+    assert 'class="xref">Renzi renamed</a>' in (site / "public" / "index.html").read_text()
