@@ -7,18 +7,21 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cache import ArticleCache, article_key, article_settings_key
 from .config import SiteConfig, load_config
 from .content import Article, load_article
 from .diagnostics import Diagnostic, Diagnostics
+from .feeds import feed_files
 from .incremental import card_key, global_key, page_fingerprint
 from .markup import RenderedArticle, render_article
+from .markup.crosslinks import place_in_file
 from .output import OutputError, StagedOutput
 from .render import THEME_DIR, Renderer, TemplateProblem, template_dirs
 from .site import Site, build_site
+from .sitemap import sitemap_files
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,10 @@ def process_file(rel_path: str, data: bytes, config: SiteConfig) -> tuple[Articl
     if article is None:
         return None, None, diags
     rendered = render_article(article, config)
+    if rendered.crossrefs:
+        # Links in front-matter notes are placed on the line they are written on in the file.
+        text = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+        rendered = replace(rendered, crossrefs=place_in_file(rendered.crossrefs, text, article.body_line))
     return article, rendered, diags + list(rendered.diagnostics)
 
 
@@ -175,6 +182,9 @@ class Builder:
                    if m.article is not None and m.rendered is not None and (options.drafts or not m.article.draft)]
         site = build_site(config, entries, diags)
         timings["graph"], mark = time.perf_counter() - mark, time.perf_counter()
+        if not site.has_feeds:
+            diags.warning("site.yaml", 0, "no base_url: feed.xml, the tag feeds, sitemap.xml and robots.txt are left out "
+                                          "(they need absolute URLs; set base_url in site.yaml or pass --base-url)")
         if options.strict:
             diags.promote_warnings()
         if diags.errors:
@@ -283,7 +293,15 @@ class Builder:
             for diagnostic, pages in template_problems.items():
                 others = f" and {len(pages) - 1} other page{'s' * (len(pages) > 2)}" if len(pages) > 1 else ""
                 diags.error(diagnostic.path, diagnostic.line, f"{diagnostic.message} (rendering {pages[0]}{others})")
-            for site_path, source in static_files(config).items():
+            statics = static_files(config)
+            # Feeds and the sitemap are cheap and depend on many stories: written every build
+            # (StagedOutput leaves a file alone when its bytes are unchanged).
+            generated = feed_files(site)
+            generated.update(sitemap_files(site))
+            for site_path, data in generated.items():
+                if site_path not in statics:  # a file the site supplies itself (its own robots.txt) wins
+                    staged.add(site_path, data)
+            for site_path, source in statics.items():
                 staged.add(site_path, source.read_bytes())
             if diags.errors:
                 staged.discard()

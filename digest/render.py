@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from .diagnostics import Diagnostic
 from .markup.annotations import annotation_parts
+from .markup.crosslinks import substitute
 from .site import Page, Site, Story, Term
 from .urls import Urls
 
@@ -150,7 +151,14 @@ class Renderer:
         except Exception as exc:  # noqa: BLE001 - any failure inside a template is reported with its line
             path, line = _template_frame(exc)
             raise TemplateProblem(Diagnostic(path, line, "error", f"template error: {exc}"), page.path) from None
+        # Inline cross-links were left as markers by the per-article stage: link them from this page.
+        html = substitute(html, lambda target: self.crosslink(page.path, target))
         return html.encode("utf-8")
+
+    def crosslink(self, from_path: str, target: str) -> tuple[str, str] | None:
+        """(href from `from_path`, headline) of an inline cross-link's target story."""
+        story = self.site.xrefs.get(target)
+        return None if story is None else (self.urls.link(from_path, story.url), story.article.title)
 
 
 def _site_path(target: Any) -> str:
