@@ -57,7 +57,9 @@ PERMALINK_FIELDS = {
     "page": {"page"},
 }
 
-DEFAULT_MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty"]
+# smarty (typographic quotes) doubles Markdown time and scraped news already has curly quotes;
+# a site can add it back in site.yaml.
+DEFAULT_MARKDOWN_EXTENSIONS = ["extra", "sane_lists"]
 
 
 @dataclass(frozen=True)

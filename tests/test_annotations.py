@@ -10,15 +10,17 @@ from typing import ClassVar
 
 import pytest
 
-from digest.config import DEFAULT_KINDS, AnnotationKind, SiteConfig
+from digest.config import DEFAULT_KINDS, AnnotationKind, MarkdownOptions, SiteConfig
 from digest.content import load_article
 from digest.markup import RenderedArticle, render_article
 from digest.markup.annotations import annotation_parts, normalize, side_note_html
 
 from .conftest import article, build, tree_state, write_site
 
+# smarty on: its placeholders (htmlStash) are the hardest text for anchoring to see through.
 CONFIG = SiteConfig(
     root=Path("."),
+    markdown=MarkdownOptions(extensions=("extra", "sane_lists", "smarty")),
     annotation_kinds=tuple(AnnotationKind(name, k["label"], k["color"], k["dark_color"]) for name, k in DEFAULT_KINDS.items()),
 )
 

@@ -108,15 +108,15 @@ def test_article_page_shows_everything(built_example: Path) -> None:
     assert "<em>1,100</em>" in html
     assert "Dock and Harbour Workers’ Union" in art.text
     related = html[html.index('<section id="related"'):]
-    assert 'href="../port-strike-enters-second-day/"' in related
+    assert 'href="../../articles/port-strike-enters-second-day/"' in related
     assert ('../../', "Harwick Harbour Digest") in art.links
 
 
 def test_edition_and_archive(built_example: Path) -> None:
     edition = page(built_example, "digest/2026-03-03/index.html")
     assert "Digest for Tuesday, 3 March 2026" in edition.headings
-    assert ("../2026-03-02/", "← 2 March 2026") in edition.links
-    assert ("../2026-03-04/", "4 March 2026 →") in edition.links
+    assert ("../../digest/2026-03-02/", "← 2 March 2026") in edition.links
+    assert ("../../digest/2026-03-04/", "4 March 2026 →") in edition.links
     archive = page(built_example, "archive/index.html")
     assert "March 2026" in archive.headings
     assert ("../digest/2026-03-05/", "Thursday, 5 March 2026") in archive.links
@@ -124,7 +124,7 @@ def test_edition_and_archive(built_example: Path) -> None:
 
 def test_tag_pages(built_example: Path) -> None:
     tags = page(built_example, "tags/index.html")
-    assert ("ports/", "Ports") in tags.links and ("skaerholm/", "Skærholm") in tags.links
+    assert ("../tags/ports/", "Ports") in tags.links and ("../tags/skaerholm/", "Skærholm") in tags.links
     ports = page(built_example, "tags/ports/index.html")
     assert ports.headings[0] == "Ports"
     story_links = [h for h, _ in ports.links if h.startswith("../../articles/")]
@@ -216,7 +216,7 @@ def test_pagination(tmp_path: Path) -> None:
     assert (public / "page/2/index.html").is_file() and (public / "page/3/index.html").is_file()
     assert not (public / "page/4").exists()
     second = page(public, "page/2/index.html")
-    assert ("../../", "← Newer") in second.links and ("../3/", "Older →") in second.links
+    assert ("../../", "← Newer") in second.links and ("../../page/3/", "Older →") in second.links
     assert (public / "tags/common/page/4/index.html").is_file()
 
 
