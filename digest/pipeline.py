@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
@@ -162,6 +163,17 @@ class Builder:
         self.last_stats: dict[str, int] = {}
 
     def build(self) -> BuildResult:
+        # The build allocates millions of small, mostly acyclic objects; the cyclic collector's
+        # repeated passes over them cost ~25% of a rebuild. Cycles are collected after.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._build()
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    def _build(self) -> BuildResult:
         options = self.options
         started = time.perf_counter()
         diags = Diagnostics()
