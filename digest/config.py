@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .diagnostics import Diagnostics
@@ -155,7 +156,7 @@ class _Reader:
             return default
         return value
 
-    def section(self, key: str) -> "_Reader":
+    def section(self, key: str) -> _Reader:
         self.seen.add(key)
         value = self.data.get(key)
         if value is None:
@@ -241,15 +242,15 @@ def load_config(root: Path, diags: Diagnostics, base_url: str | None = None) -> 
 
     links = top.section("permalinks")
     permalinks = dict(DEFAULT_PERMALINKS)
-    for name in DEFAULT_PERMALINKS:
-        pattern = links.get(name, DEFAULT_PERMALINKS[name], _is_str, "a URL pattern")
+    for name, default_pattern in DEFAULT_PERMALINKS.items():
+        pattern = links.get(name, default_pattern, _is_str, "a URL pattern")
         fields = set(re.findall(r"{(\w+)}", pattern))
         unknown = fields - PERMALINK_FIELDS[name]
         if unknown:
-            links.error(name, f"`permalinks.{name}` uses unknown field {{{sorted(unknown)[0]}}}; "
+            links.error(name, f"`permalinks.{name}` uses unknown field {{{min(unknown)}}}; "
                               f"allowed: {', '.join('{'+f+'}' for f in sorted(PERMALINK_FIELDS[name])) or 'none'}")
         elif ".." in pattern.split("/") or pattern.startswith("/") or not pattern.endswith("/"):
-            links.error(name, f"`permalinks.{name}` must be a relative folder path ending in `/`, such as `{DEFAULT_PERMALINKS[name]}`")
+            links.error(name, f"`permalinks.{name}` must be a relative folder path ending in `/`, such as `{default_pattern}`")
         else:
             permalinks[name] = pattern
     links.reject_unknown()
@@ -311,7 +312,7 @@ def load_config(root: Path, diags: Diagnostics, base_url: str | None = None) -> 
                 a.error("kinds", f"`annotations.kinds.{name}.{key}` must be a hex colour such as `#1d5fa8`")
         unknown = set(spec) - {"label", "color", "dark_color"}
         if unknown:
-            a.error("kinds", f"unknown setting `annotations.kinds.{name}.{sorted(unknown)[0]}`")
+            a.error("kinds", f"unknown setting `annotations.kinds.{name}.{min(unknown)}`")
         kinds.append(AnnotationKind(str(name), str(spec.get("label", base["label"])), str(color), str(dark)))
     cfg["annotation_kinds"] = tuple(kinds)
     a.reject_unknown()

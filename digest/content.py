@@ -242,7 +242,7 @@ def _read_date(meta: LineMap, key: str, tz: dt.tzinfo, err) -> dt.datetime | Non
         parsed = dt.datetime(value.year, value.month, value.day)
     elif isinstance(value, str):
         try:
-            parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            parsed = dt.datetime.fromisoformat(value.strip())
         except ValueError:
             err(key, f"unparseable `{key}` `{value}`: use ISO 8601, such as 2026-03-02 or 2026-03-02T09:30:00+01:00")
             return None

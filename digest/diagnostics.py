@@ -35,7 +35,7 @@ class Diagnostics:
     def warning(self, path: str | Path, line: int, message: str) -> None:
         self.items.append(Diagnostic(str(path), line, "warning", message))
 
-    def extend(self, other: "Diagnostics | list[Diagnostic]") -> None:
+    def extend(self, other: Diagnostics | list[Diagnostic]) -> None:
         self.items.extend(other.items if isinstance(other, Diagnostics) else other)
 
     @property

@@ -30,16 +30,28 @@ class StagedOutput:
                               f"(no {MANIFEST}); choose an empty or new --out folder")
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         self.staging = Path(tempfile.mkdtemp(prefix=".digest-staging-", dir=out_dir.parent))
-        self.hashes: dict[str, str] = {}
+        self.entries: dict[str, tuple[str, str]] = {}  # file -> (sha256 of bytes, page fingerprint)
         self.changed: list[str] = []
 
-    def add(self, site_path: str, data: bytes) -> None:
+    def unchanged(self, site_path: str, fingerprint: str | None) -> bool:
+        """Keep the file from the last build if it was made from the same inputs; True if kept."""
+        if fingerprint is None:
+            return False
         rel = output_file(site_path)
-        if rel in self.hashes:
+        previous = (self.previous or {}).get(rel)
+        if previous is None or previous[1] != fingerprint or rel in self.entries or not (self.out_dir / rel).is_file():
+            return False
+        self.entries[rel] = previous
+        return True
+
+    def add(self, site_path: str, data: bytes, fingerprint: str | None = None) -> None:
+        rel = output_file(site_path)
+        if rel in self.entries:
             raise OutputError(f"two pages would be written to {rel}")
         digest = hashlib.sha256(data).hexdigest()
-        self.hashes[rel] = digest
-        if (self.previous or {}).get(rel) == digest and (self.out_dir / rel).is_file():
+        self.entries[rel] = (digest, fingerprint or "")
+        previous = (self.previous or {}).get(rel)
+        if previous is not None and previous[0] == digest and (self.out_dir / rel).is_file():
             return  # same bytes as last time: don't stage, don't touch
         target = self.staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -63,13 +75,13 @@ class StagedOutput:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(self.staging / rel, target)
             removed = 0
-            for rel in sorted(set(self.previous or {}) - set(self.hashes)):
+            for rel in sorted(set(self.previous or {}) - set(self.entries)):
                 stale = self.out_dir / rel
                 if stale.is_file():
                     stale.unlink()
                     removed += 1
                     _prune_empty_dirs(stale.parent, self.out_dir)
-            manifest = json.dumps(dict(sorted(self.hashes.items())), indent=0).encode()
+            manifest = json.dumps({rel: list(entry) for rel, entry in sorted(self.entries.items())}, indent=0).encode()
             tmp = self.out_dir / (MANIFEST + ".tmp")
             tmp.write_bytes(manifest)
             os.replace(tmp, self.out_dir / MANIFEST)
@@ -78,12 +90,15 @@ class StagedOutput:
             self.discard()
 
 
-def _read_manifest(out_dir: Path) -> dict[str, str] | None:
+def _read_manifest(out_dir: Path) -> dict[str, tuple[str, str]] | None:
     try:
         data = json.loads((out_dir / MANIFEST).read_bytes())
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return None
+    return {rel: (entry[0], entry[1]) for rel, entry in data.items()
+            if isinstance(entry, list) and len(entry) == 2 and all(isinstance(x, str) for x in entry)}
 
 
 def _prune_empty_dirs(folder: Path, stop: Path) -> None:

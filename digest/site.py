@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ class Term:
     name: str
     slug: str
     url: str
-    stories: list["Story"] = field(default_factory=list)
+    stories: list[Story] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)  # alias spellings that redirect here
 
     @property
@@ -48,7 +49,7 @@ class RelatedLink:
     """An entry of a story's `related`, resolved: to a story in the digest, an outside URL, or nothing."""
 
     title: str
-    story: "Story | None" = None
+    story: Story | None = None
     url: str = ""  # outside stories only
 
     @property
@@ -60,9 +61,9 @@ class RelatedLink:
 class Edition:
     day: dt.date
     url: str
-    stories: list["Story"] = field(default_factory=list)
-    previous: "Edition | None" = None
-    next: "Edition | None" = None
+    stories: list[Story] = field(default_factory=list)
+    previous: Edition | None = None
+    next: Edition | None = None
 
 
 @dataclass(eq=False)
@@ -74,8 +75,8 @@ class Story:
     url: str
     terms: dict[str, list[Term]] = field(default_factory=dict)
     related: list[RelatedLink] = field(default_factory=list)
-    incoming: list["Story"] = field(default_factory=list)
-    auto_related: list["Story"] = field(default_factory=list)
+    incoming: list[Story] = field(default_factory=list)
+    auto_related: list[Story] = field(default_factory=list)
     edition: Edition | None = None
 
     def __getattr__(self, name: str) -> Any:
@@ -111,6 +112,21 @@ class Pagination:
         return self.paths[self.number] if self.number < self.total else None
 
 
+@dataclass(frozen=True)
+class PageDeps:
+    """Everything a page's bytes depend on besides the templates and site.yaml.
+
+    Incremental builds skip a page whose dependencies are unchanged since the last build, so
+    these must be complete: `full` stories are shown whole (their file's hash counts), `cards`
+    are shown as a card or a link (title, date, summary, tags... count, not the body), and
+    `extra` is any other text the page shows (counts, neighbouring editions, term names).
+    """
+
+    full: tuple[Story, ...] = ()
+    cards: tuple[Story, ...] = ()
+    extra: str = ""
+
+
 @dataclass(eq=False)
 class Page:
     """One file to render: where it goes, with which template, and what it shows."""
@@ -121,8 +137,8 @@ class Page:
     title: str
     context: dict[str, Any] = field(default_factory=dict)
     pagination: Pagination | None = None
-    # The stories whose changes can change this page's bytes (used for incremental rebuilds).
-    depends_on: tuple[str, ...] = ()
+    # None means "depends on anything": always rendered. Declare deps to make a page skippable.
+    deps: PageDeps | None = None
 
 
 @dataclass(eq=False)
@@ -213,7 +229,7 @@ def _build_taxonomy(name: str, stories: list[Story], config: SiteConfig, urls: U
     by_slug: dict[str, tuple[str, Term]] = {}
     for key in sorted(spellings):
         counts = spellings[key]
-        display = sorted(counts, key=lambda s: (-counts[s], s))[0]
+        display = min(counts, key=lambda s: (-counts[s], s))
         slug = slugify(display)
         path, line = where[key]
         if not slug:
@@ -248,7 +264,7 @@ def _build_taxonomy(name: str, stories: list[Story], config: SiteConfig, urls: U
 
 
 def _singular(taxonomy: str) -> str:
-    return taxonomy[:-1] if taxonomy.endswith("s") else taxonomy
+    return taxonomy.removesuffix("s")
 
 
 def _resolve_related(stories: list[Story], by_slug: dict[str, Story], diags: Diagnostics) -> None:
@@ -297,7 +313,7 @@ def _build_editions(stories: list[Story], urls: Urls) -> list[Edition]:
     for story in stories:
         by_day[story.article.day].append(story)
     editions = [Edition(day=day, url=urls.edition(day), stories=by_day[day]) for day in sorted(by_day, reverse=True)]
-    for newer, older in zip(editions, editions[1:]):
+    for newer, older in itertools.pairwise(editions):
         newer.previous, older.next = older, newer
     for edition in editions:
         for story in edition.stories:
@@ -324,30 +340,42 @@ def group_by_day(stories: list[Story]) -> list[tuple[Edition, list[Story]]]:
 def plan_pages(site: Site) -> list[Page]:
     config, urls = site.config, site.urls
     pages: list[Page] = []
-    all_slugs = tuple(s.article.slug for s in site.stories)
     for pagination, chunk in _paginate(site.stories, config.digest.per_page, "", urls):
         title = config.title if pagination.number == 1 else f"{config.title} — page {pagination.number}"
         pages.append(Page(pagination.paths[pagination.number - 1], "index.html", "digest", title,
-                          {"stories": chunk, "groups": group_by_day(chunk)}, pagination, all_slugs))
+                          {"stories": chunk, "groups": group_by_day(chunk)}, pagination,
+                          PageDeps(cards=tuple(chunk), extra=repr(pagination.paths))))
     for story in site.stories:
+        edition = story.edition
         pages.append(Page(story.url, "article.html", "article", story.article.title, {"story": story},
-                          depends_on=(story.article.slug,)))
+                          deps=PageDeps(full=(story,), cards=tuple(_linked_stories(story)),
+                                        extra=repr([(t.name, t.url) for ts in story.terms.values() for t in ts])
+                                        + (edition.url if edition else ""))))
     for edition in site.editions:
+        neighbours = [(e.day, e.url) for e in (edition.previous, edition.next) if e is not None]
         pages.append(Page(edition.url, "edition.html", "edition", f"Digest for {edition.day:%-d %B %Y}",
                           {"edition": edition, "stories": edition.stories},
-                          depends_on=tuple(s.article.slug for s in edition.stories)))
+                          deps=PageDeps(cards=tuple(edition.stories), extra=repr(neighbours))))
     months: dict[tuple[int, int], list[Edition]] = defaultdict(list)
     for edition in site.editions:
         months[(edition.day.year, edition.day.month)].append(edition)
     archive = [(dt.date(y, m, 1), eds) for (y, m), eds in sorted(months.items(), reverse=True)]
-    pages.append(Page(urls.archive(), "archive.html", "archive", "Archive", {"months": archive}, depends_on=all_slugs))
+    pages.append(Page(urls.archive(), "archive.html", "archive", "Archive", {"months": archive},
+                      deps=PageDeps(extra=repr([(e.day, e.url, len(e.stories)) for e in site.editions]))))
     for taxonomy in site.taxonomies.values():
-        pages.append(Page(taxonomy.url, "taxonomy.html", "taxonomy", taxonomy.label, {"taxonomy": taxonomy}, depends_on=all_slugs))
+        pages.append(Page(taxonomy.url, "taxonomy.html", "taxonomy", taxonomy.label, {"taxonomy": taxonomy},
+                          deps=PageDeps(extra=repr([(t.name, t.url, t.count) for t in taxonomy.terms]))))
         for term in taxonomy.terms:
             for pagination, chunk in _paginate(term.stories, config.tags.per_page, term.url, urls):
                 title = term.name if pagination.number == 1 else f"{term.name} — page {pagination.number}"
                 pages.append(Page(pagination.paths[pagination.number - 1], "term.html", "term", title,
                                   {"taxonomy": taxonomy, "term": term, "stories": chunk}, pagination,
-                                  tuple(s.article.slug for s in term.stories)))
-    pages.append(Page("404.html", "404.html", "404", "Page not found", {}))
+                                  PageDeps(cards=tuple(chunk), extra=repr((term.name, term.count, pagination.paths)))))
+    pages.append(Page("404.html", "404.html", "404", "Page not found", {}, deps=PageDeps()))
     return pages
+
+
+def _linked_stories(story: Story) -> list[Story]:
+    """Stories an article page links to or lists, each shown as a card or a link."""
+    linked = [link.story for link in story.related if link.story is not None]
+    return linked + story.incoming + story.auto_related

@@ -80,7 +80,17 @@ def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineLis
     return result
 
 
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode):
+    # `2026-13-45` looks like a timestamp to YAML but is no date: keep the text so the
+    # content stage can report it as an unparseable date at its line, not crash.
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 
@@ -97,7 +107,7 @@ def load_yaml(text: str, first_line: int = 1) -> Any:
     Raises YamlError with the line of the problem.
     """
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line if mark else 0) + first_line

@@ -1,0 +1,61 @@
+"""Fingerprints that decide which pages an incremental build may skip.
+
+A page is skipped only when its fingerprint equals the one recorded for the file already in the
+output folder. The fingerprint covers the engine's code, all of site.yaml, every template and
+static file, and the page's declared dependencies (site.PageDeps).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .cache import code_fingerprint
+from .config import SiteConfig
+from .site import Page, Story
+
+
+def folder_fingerprint(folders: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def global_key(config: SiteConfig, template_folders: list[Path], drafts: bool) -> str:
+    parts = f"{code_fingerprint()}|{config.fingerprint()}|{folder_fingerprint(template_folders)}|{drafts}"
+    return hashlib.sha256(parts.encode()).hexdigest()
+
+
+def card_key(story: Story, content_key: str) -> str:
+    """What a card or link shows of a story: everything but the body."""
+    a, r = story.article, story.rendered
+    fields = (
+        a.slug, a.title, a.date.isoformat(), a.updated.isoformat() if a.updated else "", a.summary,
+        r.summary, r.editor_note_html, a.source, a.source_url, a.author, a.section, a.dateline,
+        a.draft, tuple(sorted((k, repr(v)) for k, v in a.extra.items())),
+        tuple((an.kind, an.rating) for an in a.annotations), story.url,
+        story.edition.url if story.edition else "",
+        tuple((name, tuple((t.name, t.url) for t in terms)) for name, terms in sorted(story.terms.items())),
+    )
+    return hashlib.sha256(repr(fields).encode()).hexdigest()
+
+
+def page_fingerprint(page: Page, base: str, content_keys: dict[int, str], card_keys: dict[int, str]) -> str | None:
+    """None when the page declares no dependencies and must always be rendered."""
+    deps = page.deps
+    if deps is None:
+        return None
+    digest = hashlib.sha256(base.encode())
+    digest.update(f"|{page.path}|{page.template}|{page.kind}|{page.title}|".encode())
+    for story in deps.full:
+        digest.update(content_keys[id(story)].encode())
+        digest.update(card_keys[id(story)].encode())
+    digest.update(b"|")
+    for story in deps.cards:
+        digest.update(card_keys[id(story)].encode())
+    digest.update(b"|" + deps.extra.encode())
+    return digest.hexdigest()
