@@ -30,7 +30,7 @@ from tornado import httpserver, netutil, web
 from tornado.websocket import WebSocketClosedError
 
 from .cli import _display_prefix, format_diagnostic
-from .pipeline import BuildOptions, BuildResult, build
+from .pipeline import Builder, BuildOptions, BuildResult
 from .render import template_dirs
 from .watch import Watched, Watcher
 
@@ -60,14 +60,17 @@ class PreviewState:
 class Rebuilder:
     """The one place serve asks the pipeline for a build.
 
-    For now every rebuild is a full `build()` in this long-lived process (so module-level caches
-    such as the Markdown instances stay warm); the pipeline's own caching makes it incremental."""
+    One `Builder` lives as long as the server, so its per-file memo (and the process's Jinja and
+    Markdown caches) stay warm: a rebuild after one edit re-processes that file and re-renders only
+    the pages whose inputs changed."""
 
     def __init__(self, options: BuildOptions):
-        self.options = options
+        self.builder = Builder(options)
 
     def rebuild(self, changed: Sequence[str] | None) -> BuildResult:
-        return build(self.options)
+        if changed:
+            self.builder.forget(changed)
+        return self.builder.build()
 
 
 def serve(args: argparse.Namespace) -> int:
