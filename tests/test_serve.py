@@ -281,3 +281,19 @@ def test_watcher_thread_survives_a_failing_callback(tmp_path: Path) -> None:
         assert seen.wait(TIMEOUT)
     finally:
         watcher.stop(TIMEOUT)
+
+
+def test_a_rebuild_sees_a_same_size_save_within_one_timestamp_tick(example_site: Path, tmp_path: Path) -> None:
+    from digest.pipeline import BuildOptions
+    from digest.serve import Rebuilder
+
+    out = tmp_path / "out"
+    rebuilder = Rebuilder(BuildOptions(site=example_site, out=out, drafts=True))
+    assert rebuilder.rebuild(None).ok
+    article = example_site / ARTICLE
+    before = article.stat()
+    article.write_text(article.read_text(encoding="utf-8").replace("Regional utility", "Regional UTILITY"), encoding="utf-8")
+    os.utime(article, ns=(before.st_atime_ns, before.st_mtime_ns))  # same size, same mtime: only the bytes differ
+    assert article.stat().st_size == before.st_size
+    assert rebuilder.rebuild([ARTICLE]).ok
+    assert "Regional UTILITY" in (out / PAGE / "index.html").read_text(encoding="utf-8")
