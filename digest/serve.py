@@ -31,7 +31,7 @@ from tornado.websocket import WebSocketClosedError
 
 from .cli import _display_prefix, format_diagnostic
 from .pipeline import Builder, BuildOptions, BuildResult
-from .render import template_dirs
+from .render import THEME_DIR
 from .watch import Watched, Watcher
 
 try:  # livereload's handlers import a vendored client script and the websocket protocol
@@ -76,6 +76,9 @@ class Rebuilder:
 def serve(args: argparse.Namespace) -> int:
     site: Path = args.site
     host: str = args.host
+    if not site.is_dir():
+        print(f"error: --site {site}: no such folder", file=sys.stderr)
+        return 2
     try:
         sockets = netutil.bind_sockets(args.port, address=host)
     except OSError as exc:
@@ -148,7 +151,9 @@ def _run(options: BuildOptions, state: PreviewState, sockets: list, url: str, *,
 def _watcher(options: BuildOptions, state: PreviewState, notify, open_url: str | None) -> Watcher:
     site = options.site
     watched = Watched(
-        folders=[site / "content", site / "static", *template_dirs(site)],
+        # The site's templates/ and static/ are watched even if they do not exist yet: creating
+        # one (to override a theme template) must trigger a rebuild too.
+        folders=[site / "content", site / "static", site / "templates", THEME_DIR],
         files=[site / "site.yaml"],
         exclude=[site / "public", site / ".cache", options.out_dir],
         base=site,

@@ -297,3 +297,15 @@ def test_a_rebuild_sees_a_same_size_save_within_one_timestamp_tick(example_site:
     assert article.stat().st_size == before.st_size
     assert rebuilder.rebuild([ARTICLE]).ok
     assert "Regional UTILITY" in (out / PAGE / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_template_override_created_while_serving_is_picked_up(example_site: Path) -> None:
+    theme = (REPO / "templates" / "article.html").read_text(encoding="utf-8")
+    assert '<article class="article' in theme
+    with Server(example_site) as server:
+        server.wait_page(PAGE, BODY)
+        override = example_site / "templates" / "article.html"
+        override.parent.mkdir()  # the site had no templates/ folder when serve started
+        override.write_text(theme.replace('<article class="article', '<p>SITE-OVERRIDE</p><article class="article', 1),
+                            encoding="utf-8")
+        server.wait_page(PAGE, "SITE-OVERRIDE")
