@@ -1,8 +1,8 @@
 """`build.py serve`: build, serve the result on localhost with live reload, rebuild on every change.
 
-The preview is built into its own folder (a temporary one unless `--out` is given), never into
-public/: preview output includes drafts and points at the local server, and must not be deployed by
-accident. A tornado application serves it: livereload's websocket and client script, and a handler
+The preview is built into its own folder (SITE/.cache/preview-PORT unless `--out` is given), never
+into public/: preview output includes drafts and points at the local server, and must not be
+deployed by accident. A tornado application serves it: livereload's websocket and client script, and a handler
 that serves the built files with the reload script injected, or the error page while the build is
 broken. Rebuilds run on the watcher thread, so the server keeps answering while they run.
 """
@@ -14,11 +14,10 @@ import asyncio
 import errno
 import html
 import mimetypes
+import multiprocessing
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import threading
 import traceback
 import webbrowser
@@ -92,20 +91,15 @@ def serve(args: argparse.Namespace) -> int:
     port = sockets[0].getsockname()[1]  # --port 0 picks a free one
     url = f"http://{_url_host(host)}:{port}/"
 
-    temp_root = None
-    out = getattr(args, "out", None)
-    if out is None:
-        temp_root = Path(tempfile.mkdtemp(prefix="digest-preview-"))
-        out = temp_root / "site"
+    # One preview folder per port, kept between runs: the same port gives the same base_url, so a
+    # restarted server re-renders only what changed since, and shows the last preview meanwhile.
+    out = getattr(args, "out", None) or site / ".cache" / f"preview-{port}"
     options = BuildOptions(site=site, out=out, base_url=url, drafts=not args.no_drafts)
     state = PreviewState(out_dir=out)
     try:
         return _run(options, state, sockets, url, open_browser=args.open)
     except KeyboardInterrupt:  # a signal that arrived before our handlers were installed
         return 0
-    finally:
-        if temp_root is not None:
-            shutil.rmtree(temp_root, ignore_errors=True)
 
 
 def _url_host(host: str) -> str:
@@ -140,8 +134,15 @@ def _run(options: BuildOptions, state: PreviewState, sockets: list, url: str, *,
                 await asyncio.wait_for(server.close_all_connections(), 2)
             except TimeoutError:
                 pass
-            # Let a rebuild in progress finish writing so the output folder is left consistent.
-            await loop.run_in_executor(None, watcher.stop, 30)
+            # A rebuild in progress gets a moment to finish; then its worker processes are ended so
+            # none outlives us. Abandoning it is safe: the preview folder is only a cache, and
+            # output is committed file by file against a manifest the next build re-checks.
+            await loop.run_in_executor(None, watcher.stop, 2)
+            children = multiprocessing.active_children() if watcher.thread.is_alive() else []
+            for child in children:
+                child.kill()
+            if children:  # let the build notice its broken pool and unwind
+                await loop.run_in_executor(None, watcher.stop, 5)
 
     asyncio.run(main())
     print("Stopped.", flush=True)
@@ -168,6 +169,8 @@ def _watcher(options: BuildOptions, state: PreviewState, notify, open_url: str |
         try:
             result = rebuilder.rebuild(changed)
         except Exception as exc:  # noqa: BLE001 - a bug in the build must not take the preview down
+            if watcher.stop_event.is_set():
+                return  # we ended its worker processes on the way out
             traceback.print_exc()
             result = None
             problems = [("error", f"internal error while building: {type(exc).__name__}: {exc} (traceback in the terminal)")]
@@ -201,7 +204,8 @@ def _watcher(options: BuildOptions, state: PreviewState, notify, open_url: str |
         if open_url and changed is None:
             webbrowser.open(open_url)
 
-    return Watcher(watched, on_change)
+    watcher = Watcher(watched, on_change)
+    return watcher
 
 
 def _notify(path: str) -> None:
@@ -284,7 +288,8 @@ class PreviewHandler(web.RequestHandler):
                 return
             target = target / "index.html"
         is_page = target is None or target.suffix == ".html" or not target.is_file()
-        if phase != "ok" and is_page:
+        stale_preview = phase == "building" and target is not None and target.is_file()
+        if phase != "ok" and is_page and not stale_preview:
             self._page(500 if phase == "failed" else 503, status_page(phase, problems), generation)
             return
         if target is None or not target.is_file():

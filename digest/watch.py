@@ -107,16 +107,22 @@ def changed_paths(old: Snapshot, new: Snapshot) -> set[str]:
 
 class Watcher:
     """Runs `on_change(None)` once (the first build), then `on_change(sorted changed paths)` after
-    each burst of changes has settled. Runs in its own thread, so rebuilds never block serving."""
+    each burst of changes has settled. Runs in its own thread, so rebuilds never block serving.
+
+    Snapshots decide what changed. Filesystem notifications (watchdog, inotify on Linux) only wake
+    the loop early, so an idle server does not stat every file four times a second; without them,
+    or if they miss something, polling still finds every change."""
 
     def __init__(self, watched: Watched, on_change: Callable[[list[str] | None], None], *,
-                 interval: float = 0.25, settle: float = 0.08, max_settle: float = 2.0):
+                 interval: float = 0.25, settle: float = 0.08, max_settle: float = 2.0, notify: bool = True):
         self.watched = watched
         self.on_change = on_change
         self.interval = interval
         self.settle = settle
         self.max_settle = max_settle
         self.stop_event = threading.Event()
+        self.wake = threading.Event()
+        self.notifier = _Notifier.start(watched, self.wake) if notify else None
         self.thread = threading.Thread(target=self._run, name="digest-watcher", daemon=True)
 
     def start(self) -> None:
@@ -124,15 +130,34 @@ class Watcher:
 
     def stop(self, timeout: float | None = None) -> None:
         self.stop_event.set()
+        self.wake.set()
+        if self.notifier is not None:
+            self.notifier.stop()
         if self.thread.is_alive():
             self.thread.join(timeout)
+
+    def _wait(self, scan_seconds: float) -> bool:
+        """Sleep until woken or the next safety-net poll is due; False once stopping."""
+        if self.notifier is not None:
+            # Notifications do the work; a slow poll only catches what they might miss.
+            timeout = max(3.0, 30 * scan_seconds)
+        else:
+            timeout = max(self.interval, 3 * scan_seconds)  # never spend more than ~1/4 of a core polling
+        self.wake.wait(timeout)
+        self.wake.clear()
+        return not self.stop_event.is_set()
 
     def _run(self) -> None:
         # The baseline is taken before the first build, so edits made during it are not lost.
         baseline = self.watched.snapshot()
         self._call(None)
-        while not self.stop_event.wait(self.interval):
+        scan_seconds = 0.0
+        while self._wait(scan_seconds):
+            started = time.perf_counter()
             current = self.watched.snapshot(baseline)
+            scan_seconds = time.perf_counter() - started
+            if self.notifier is not None:
+                self.notifier.sync()
             changed = changed_paths(baseline, current)
             if not changed:
                 baseline = current  # refreshes racy hashes; nothing changed
@@ -140,6 +165,7 @@ class Watcher:
             # Coalesce a burst (an editor writing several files, a git checkout) into one rebuild.
             deadline = time.monotonic() + self.max_settle
             while time.monotonic() < deadline and not self.stop_event.wait(self.settle):
+                self.wake.clear()  # what woke us so far is in the snapshot below
                 again = self.watched.snapshot(current)
                 more = changed_paths(current, again)
                 current = again
@@ -156,3 +182,60 @@ class Watcher:
             self.on_change(changed)
         except Exception:  # noqa: BLE001 - keep watching whatever went wrong: the next save gets another try
             traceback.print_exc()
+
+
+class _Notifier:
+    """Wakes the watcher when the OS reports activity in a watched folder."""
+
+    # Reads are not changes: the build itself opens templates and content files.
+    _QUIET = frozenset({"opened", "closed_no_write"})
+
+    def __init__(self, watched: Watched, wake: threading.Event):
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        quiet = self._QUIET
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event) -> None:
+                if event.event_type not in quiet:
+                    wake.set()
+
+        self.watched = watched
+        self.handler = Handler()
+        self.observer = Observer()
+        self.observer.daemon = True
+        self.scheduled: set[str] = set()
+        self.sync()
+        self.observer.start()
+
+    @classmethod
+    def start(cls, watched: Watched, wake: threading.Event) -> _Notifier | None:
+        try:
+            return cls(watched, wake)
+        except Exception:  # noqa: BLE001 - no watchdog, or the OS refused (inotify limits): poll instead
+            return None
+
+    def sync(self) -> None:
+        """Watch folders that exist now (a site may create templates/ while serving); the parents of
+        watched files and folders are watched shallowly to see them appear."""
+        wanted = {os.path.realpath(f): True for f in self.watched.folders if os.path.isdir(f)}
+        for path in [*self.watched.folders, *self.watched.files]:
+            parent = os.path.dirname(os.path.realpath(path))
+            if os.path.isdir(parent) and parent not in wanted:
+                wanted[parent] = False
+        for path, recursive in wanted.items():
+            key = f"{path}|{recursive}"
+            if key not in self.scheduled:
+                try:
+                    self.observer.schedule(self.handler, path, recursive=recursive)
+                except OSError:
+                    continue  # polling covers it
+                self.scheduled.add(key)
+
+    def stop(self) -> None:
+        try:
+            self.observer.stop()
+            self.observer.join(5)
+        except RuntimeError:
+            pass

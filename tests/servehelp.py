@@ -66,7 +66,17 @@ class Server:
     def get(self, path: str = "") -> tuple[int, str]:
         return fetch(self.url + path)
 
+    def wait_first_build(self) -> None:
+        """Until then the server may show the previous run's preview, or a "Building" page."""
+        def check() -> bool:
+            assert self.proc.poll() is None, f"serve exited with {self.proc.returncode}:\n{self.stderr}"
+            return "\nbuilt " in self.stdout or "build failed" in self.stderr
+
+        wait_for(check, what="the first build")
+
     def wait_page(self, path: str, contains: str, status: int = 200) -> str:
+        self.wait_first_build()
+
         def check() -> str | None:
             assert self.proc.poll() is None, f"serve exited with {self.proc.returncode}:\n{self.stderr}"
             code, body = self.get(path)

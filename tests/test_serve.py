@@ -40,6 +40,8 @@ def test_serves_the_site_with_drafts_marked_and_the_reload_script(example_site: 
         assert server.get("../../../etc/passwd")[0] == 404
     # The preview has its own output folder: public/ (what gets deployed) never receives drafts.
     assert not (example_site / "public").exists()
+    preview = example_site / ".cache" / f"preview-{server.port}"
+    assert "badge-draft" in (preview / DRAFT_PAGE / "index.html").read_text(encoding="utf-8")
 
 
 def test_no_drafts_hides_drafts(example_site: Path) -> None:
@@ -191,7 +193,7 @@ def _run_in_thread(coroutine_function):
 
 # The watcher on its own, in-process.
 
-def _watch(site: Path, calls: list, on_first_change=None) -> Watcher:
+def _watch(site: Path, calls: list, on_first_change=None, notify: bool = True) -> Watcher:
     watched = Watched(folders=[site / "content"], files=[site / "site.yaml"],
                       exclude=[site / "public", site / ".cache"], base=site)
 
@@ -200,10 +202,11 @@ def _watch(site: Path, calls: list, on_first_change=None) -> Watcher:
         if changed is not None and len(calls) == 2 and on_first_change:
             on_first_change()
 
-    return Watcher(watched, on_change, interval=0.05, settle=0.05)
+    return Watcher(watched, on_change, interval=0.05, settle=0.05, notify=notify)
 
 
-def test_watcher_rebuilds_again_for_a_save_made_during_the_rebuild(tmp_path: Path) -> None:
+@pytest.mark.parametrize("notify", [True, False], ids=["notified", "polling"])
+def test_watcher_rebuilds_again_for_a_save_made_during_the_rebuild(tmp_path: Path, notify: bool) -> None:
     (tmp_path / "content").mkdir()
     (tmp_path / "site.yaml").write_text("title: x\n")
     story = tmp_path / "content" / "a.md"
@@ -211,7 +214,8 @@ def test_watcher_rebuilds_again_for_a_save_made_during_the_rebuild(tmp_path: Pat
     calls: list = []
     # The second save has the same size and usually the same timestamp tick as the first: only the
     # content hash of recently modified files tells them apart.
-    watcher = _watch(tmp_path, calls, on_first_change=lambda: story.write_text("version 3\n"))
+    watcher = _watch(tmp_path, calls, on_first_change=lambda: story.write_text("version 3\n"), notify=notify)
+    assert (watcher.notifier is not None) == notify
     watcher.start()
     try:
         wait_for(lambda: calls == [None], what="the first build")
@@ -222,11 +226,12 @@ def test_watcher_rebuilds_again_for_a_save_made_during_the_rebuild(tmp_path: Pat
         watcher.stop(TIMEOUT)
 
 
-def test_watcher_coalesces_a_burst_and_misses_none(tmp_path: Path) -> None:
+@pytest.mark.parametrize("notify", [True, False], ids=["notified", "polling"])
+def test_watcher_coalesces_a_burst_and_misses_none(tmp_path: Path, notify: bool) -> None:
     (tmp_path / "content").mkdir()
     (tmp_path / "site.yaml").write_text("title: x\n")
     calls: list = []
-    watcher = _watch(tmp_path, calls)
+    watcher = _watch(tmp_path, calls, notify=notify)
     watcher.start()
     try:
         wait_for(lambda: calls == [None], what="the first build")
