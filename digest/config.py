@@ -22,6 +22,24 @@ DEFAULT_KINDS: dict[str, dict[str, str]] = {
     "analysis": {"label": "Analysis", "color": "#2d6a2e", "dark_color": "#8fd48f"},
 }
 
+# The default theme's page backgrounds (templates/static/style.css), for the contrast check of kind colours.
+LIGHT_BACKGROUND, DARK_BACKGROUND = "#fdfcf9", "#141416"
+
+
+def contrast_ratio(color: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two hex colours."""
+    def luminance(hex_color: str) -> float:
+        digits = hex_color.lstrip("#")
+        if len(digits) == 3:
+            digits = "".join(c * 2 for c in digits)
+        channels = [int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    lighter, darker = sorted((luminance(color), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
 DEFAULT_PERMALINKS = {
     "article": "articles/{slug}/",
     "tag": "{taxonomy}/{slug}/",
@@ -39,7 +57,9 @@ PERMALINK_FIELDS = {
     "page": {"page"},
 }
 
-DEFAULT_MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty"]
+# smarty (typographic quotes) doubles Markdown time and scraped news already has curly quotes;
+# a site can add it back in site.yaml.
+DEFAULT_MARKDOWN_EXTENSIONS = ["extra", "sane_lists"]
 
 
 @dataclass(frozen=True)
@@ -310,6 +330,12 @@ def load_config(root: Path, diags: Diagnostics, base_url: str | None = None) -> 
         for key, value in (("color", color), ("dark_color", dark)):
             if not (isinstance(value, str) and re.fullmatch(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?", value)):
                 a.error("kinds", f"`annotations.kinds.{name}.{key}` must be a hex colour such as `#1d5fa8`")
+        for key, value, background in (("color", color, LIGHT_BACKGROUND), ("dark_color", dark, DARK_BACKGROUND)):
+            ratio = contrast_ratio(value, background) if isinstance(value, str) and re.fullmatch(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?", value) else None
+            if ratio is not None and ratio < 4.5:
+                a.diags.warning(a.path, a.data.line_of("kinds"),
+                                f"`annotations.kinds.{name}.{key}` {value} has contrast {ratio:.1f}:1 on the theme's "
+                                f"{'light' if key == 'color' else 'dark'} background {background}; WCAG AA needs 4.5:1")
         unknown = set(spec) - {"label", "color", "dark_color"}
         if unknown:
             a.error("kinds", f"unknown setting `annotations.kinds.{name}.{min(unknown)}`")

@@ -45,18 +45,30 @@ class StagedOutput:
         return True
 
     def add(self, site_path: str, data: bytes, fingerprint: str | None = None) -> None:
+        self.record(*self.stage(site_path, data, fingerprint))
+
+    def stage(self, site_path: str, data: bytes, fingerprint: str | None = None) -> tuple[str, str, str, bool]:
+        """Write `data` to the staging folder unless the output already has these bytes.
+
+        Changes nothing but the staging folder, so worker processes may call it; the parent
+        then `record`s the result.
+        """
         rel = output_file(site_path)
-        if rel in self.entries:
-            raise OutputError(f"two pages would be written to {rel}")
         digest = hashlib.sha256(data).hexdigest()
-        self.entries[rel] = (digest, fingerprint or "")
         previous = (self.previous or {}).get(rel)
         if previous is not None and previous[0] == digest and (self.out_dir / rel).is_file():
-            return  # same bytes as last time: don't stage, don't touch
+            return rel, digest, fingerprint or "", False  # same bytes as last time: don't touch
         target = self.staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        self.changed.append(rel)
+        return rel, digest, fingerprint or "", True
+
+    def record(self, rel: str, digest: str, fingerprint: str, staged: bool) -> None:
+        if rel in self.entries:
+            raise OutputError(f"two pages would be written to {rel}")
+        self.entries[rel] = (digest, fingerprint)
+        if staged:
+            self.changed.append(rel)
 
     def add_file(self, site_path: str, source: Path) -> None:
         self.add(site_path, source.read_bytes())

@@ -42,6 +42,7 @@ class BuildResult:
     written: int = 0
     removed: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for bench/
 
     @property
     def ok(self) -> bool:
@@ -163,10 +164,14 @@ class Builder:
         if not config.content_dir.is_dir():
             diags.error("content", 0, f"no content/ folder in {config.root.resolve()}")
 
+        timings = result.timings
+        mark = time.perf_counter()
         processed = self._process_all(config, diags)
+        timings["articles"], mark = time.perf_counter() - mark, time.perf_counter()
         entries = [(m.article, m.rendered) for m in processed
                    if m.article is not None and m.rendered is not None and (options.drafts or not m.article.draft)]
         site = build_site(config, entries, diags)
+        timings["graph"], mark = time.perf_counter() - mark, time.perf_counter()
         if options.strict:
             diags.promote_warnings()
         if diags.errors:
@@ -175,6 +180,7 @@ class Builder:
 
         content_keys = {m.article.slug: m.key for m in processed if m.article is not None}
         rendered_pages = self._write(config, site, content_keys, out_dir, diags, result)
+        timings["pages"] = time.perf_counter() - mark
         result.diagnostics = diags.sorted()
         if not result.ok:
             return result
@@ -251,17 +257,18 @@ class Builder:
             by_id = {id(s): s for s in site.stories}
             full_keys = {i: content_keys[s.article.slug] for i, s in by_id.items()}
             card_keys = {i: card_key(s, full_keys[i]) for i, s in by_id.items()}
-            renderer = Renderer(site)
-            template_problems: dict[Diagnostic, list[str]] = {}
-            for page in site.pages:
+            todo: list[tuple[int, str | None]] = []
+            for index, page in enumerate(site.pages):
                 fingerprint = page_fingerprint(page, base, full_keys, card_keys) if base else None
-                if staged.unchanged(page.path, fingerprint):
-                    continue
-                try:
-                    staged.add(page.path, renderer.render(page), fingerprint)
+                if not staged.unchanged(page.path, fingerprint):
+                    todo.append((index, fingerprint))
+            template_problems: dict[Diagnostic, list[str]] = {}
+            for outcome in self._render_pages(site, staged, todo):
+                if isinstance(outcome, TemplateProblem):
+                    template_problems.setdefault(outcome.diagnostic, []).append(outcome.page_path)
+                else:
+                    staged.record(*outcome)
                     rendered_pages += 1
-                except TemplateProblem as problem:
-                    template_problems.setdefault(problem.diagnostic, []).append(problem.page_path)
             for diagnostic, pages in template_problems.items():
                 others = f" and {len(pages) - 1} other page{'s' * (len(pages) > 2)}" if len(pages) > 1 else ""
                 diags.error(diagnostic.path, diagnostic.line, f"{diagnostic.message} (rendering {pages[0]}{others})")
@@ -275,6 +282,49 @@ class Builder:
             staged.discard()
             raise
         return rendered_pages
+
+
+    def _render_pages(self, site: Site, staged: StagedOutput, todo: list[tuple[int, str | None]]) -> list:
+        """Render and stage the given pages: in forked workers when there are many (they inherit
+        the site graph, so nothing big is pickled), else here."""
+        global _render_job
+        if len(todo) < PARALLEL_THRESHOLD or self.jobs < 2:
+            return _render_slice(site, staged, todo)
+        _render_job = (site, staged)
+        try:
+            context = multiprocessing.get_context("fork")
+            size = max(8, min(200, len(todo) // (self.jobs * 6)))
+            slices = [todo[i:i + size] for i in range(0, len(todo), size)]
+            with ProcessPoolExecutor(self.jobs, mp_context=context) as pool:
+                return [outcome for part in pool.map(_render_in_worker, slices) for outcome in part]
+        finally:
+            _render_job = None
+
+
+_render_job: tuple[Site, StagedOutput] | None = None
+
+
+def _render_in_worker(todo: list[tuple[int, str | None]]) -> list:
+    assert _render_job is not None
+    return _render_slice(*_render_job, todo)
+
+
+def _render_slice(site: Site, staged: StagedOutput, todo: list[tuple[int, str | None]]) -> list:
+    global _renderer
+    if _renderer is None or _renderer.site is not site:
+        _renderer = Renderer(site)  # one site at a time: the old graph can be freed
+    renderer = _renderer
+    outcomes: list = []
+    for index, fingerprint in todo:
+        page = site.pages[index]
+        try:
+            outcomes.append(staged.stage(page.path, renderer.render(page), fingerprint))
+        except TemplateProblem as problem:
+            outcomes.append(problem)
+    return outcomes
+
+
+_renderer: Renderer | None = None
 
 
 def build(options: BuildOptions) -> BuildResult:

@@ -12,6 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from .diagnostics import Diagnostic
+from .markup.annotations import annotation_parts
 from .site import Page, Site, Story, Term
 from .urls import Urls
 
@@ -20,9 +21,12 @@ THEME_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 class TemplateProblem(Exception):
     def __init__(self, diagnostic: Diagnostic, page_path: str = ""):
-        super().__init__(diagnostic.format())
+        super().__init__(diagnostic, page_path)  # args must rebuild it: it crosses process boundaries
         self.diagnostic = diagnostic
         self.page_path = page_path or "index.html"
+
+    def __str__(self) -> str:
+        return self.diagnostic.format()
 
 
 def template_dirs(site_root: Path) -> list[Path]:
@@ -46,6 +50,7 @@ def make_environment(site_root: Path) -> jinja2.Environment:
     env.filters["isodate"] = lambda d: d.isoformat()
     env.filters["longdate"] = _long_date
     env.filters["tojson_ld"] = _json_ld
+    env.filters["annotation_parts"] = annotation_parts  # splits a body where side-notes go
     return env
 
 
@@ -58,35 +63,81 @@ def _json_ld(data: Any) -> Markup:
     return Markup(json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c"))
 
 
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept across rebuilds in one process (serve). Entries are keyed by
+    the template's name and source checksum, so an edited template is compiled afresh."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self.store.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _MemoryBytecodeCache()
+
+
+def _environment(site_root: Path) -> jinja2.Environment:
+    # A fresh environment per render pass: imported macro modules capture the globals they
+    # were created with, so an environment must never outlive its site graph.
+    env = make_environment(site_root)
+    env.bytecode_cache = _BYTECODE
+    return env
+
+
 class Renderer:
     def __init__(self, site: Site, env: jinja2.Environment | None = None):
         self.site = site
-        self.env = env or make_environment(site.config.root)
+        self.env = env or _environment(site.config.root)
         self.urls: Urls = site.urls
+        # A story's card is the same on every page of the same depth (links are root prefix +
+        # path), and a story appears on its edition, the digest and every tag page: render once.
+        self._cards: dict[tuple[int, str, str], Markup] = {}
+        self.page: Page | None = None
+        self._install_globals()
 
-    def render(self, page: Page) -> bytes:
+    def story_annotation_counts(self, story: Story) -> list[tuple[Any, int]]:
+        counts: dict[str, int] = {}
+        for annotation in story.annotations:
+            counts[annotation.kind] = counts.get(annotation.kind, 0) + 1
+        kinds = self.site.config.kinds
+        return [(kinds[name], counts[name]) for name in kinds if name in counts]
+
+    def _install_globals(self) -> None:
+        """Globals read the page being rendered from `self.page`, so macros can be imported
+        without context (Jinja then builds each macro module once instead of once per page)."""
         urls = self.urls
 
         def url(target: Any) -> str:
-            return urls.link(page.path, _site_path(target))
+            return urls.link(self.page.path, _site_path(target))
 
         def absolute_url(target: Any) -> str | None:
             return urls.absolute(_site_path(target))
 
-        def story_annotation_counts(story: Story) -> list[tuple[Any, int]]:
-            counts: dict[str, int] = {}
-            for annotation in story.annotations:
-                counts[annotation.kind] = counts.get(annotation.kind, 0) + 1
-            kinds = self.site.config.kinds
-            return [(kinds[name], counts[name]) for name in kinds if name in counts]
+        def card(story: Story, heading: str = "h3") -> Markup:
+            prefix = urls.root_prefix(self.page.path)
+            key = (id(story), heading, prefix)
+            html = self._cards.get(key)
+            if html is None:
+                macro = self.env.get_template("_macros.html").module.story_card
+                html = self._cards[key] = Markup(macro(story, heading))
+            return html
 
+        self.env.globals.update(
+            site=self.site, config=self.site.config, url=url, absolute_url=absolute_url,
+            story_annotation_counts=self.story_annotation_counts, card=card,
+        )
+
+    def render(self, page: Page) -> bytes:
         try:
+            self.page = page
             template = self.env.get_template(page.template)
-            html = template.render(
-                site=self.site, config=self.site.config, page=page, url=url, absolute_url=absolute_url,
-                story_annotation_counts=story_annotation_counts,
-                **page.context,
-            )
+            html = template.render(page=page, **page.context)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(Diagnostic(_template_path(exc.filename, exc.name), exc.lineno or 0, "error",
                                              f"template syntax error: {exc.message}")) from None

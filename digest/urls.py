@@ -43,26 +43,22 @@ class Urls:
         base = self.config.base_url
         return base + quote(path) if base else None
 
+    def root_prefix(self, from_path: str) -> str:
+        """What leads from the page at `from_path` back to the site root.
+
+        Links are always root prefix + target path, so a link depends only on how deep the
+        linking page is: pieces of HTML (story cards) can be rendered once per depth and reused.
+        """
+        if not self.config.relative_urls or from_path == "404.html":
+            # 404.html is served at whatever URL was missing, so relative links would break there.
+            return urlsplit(self.config.base_url).path if self.config.base_url else "/"
+        return "../" * from_path.count("/")
+
     def link(self, from_path: str, to_path: str) -> str:
         """How the page at `from_path` refers to `to_path` (fragment and query allowed)."""
         if "://" in to_path or to_path.startswith(("mailto:", "#")):
             return to_path
-        target, sep, fragment = to_path.partition("#")
-        if not self.config.relative_urls or from_path == "404.html":
-            # 404.html is served at whatever URL was missing, so relative links would break there.
-            base_path = urlsplit(self.config.base_url).path if self.config.base_url else "/"
-            href = quote(base_path + target)
-        else:
-            from_dir = from_path if from_path.endswith("/") or from_path == "" else posixpath.dirname(from_path) + "/"
-            if from_dir == "/":
-                from_dir = ""
-            href = posixpath.relpath("/" + target, "/" + from_dir) if target else posixpath.relpath("/", "/" + from_dir)
-            if target.endswith("/") or target == "":
-                href = href.rstrip("/") + "/"
-                if href == "./" or href == "/":
-                    href = "./"
-            href = quote(href)
-        return href + (sep + fragment if sep else "")
+        return quote(self.root_prefix(from_path) + to_path, safe="/#?=&:@%+") or "./"
 
 
 def output_file(path: str) -> str:

@@ -22,10 +22,13 @@ class _Page(HTMLParser):
         self._link_text: list[str] = []
         self._in_heading = False
         self._heading: list[str] = []
+        self._hidden = 0  # inside <style>/<script>: not text a reader sees
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if tag in ("style", "script"):
+            self._hidden += 1
         if tag == "a" and "href" in a:
             self._href, self._link_text = a["href"], []
         if tag == "time":
@@ -34,6 +37,8 @@ class _Page(HTMLParser):
             self._in_heading, self._heading = True, []
 
     def handle_endtag(self, tag):
+        if tag in ("style", "script"):
+            self._hidden -= 1
         if tag == "a" and self._href is not None:
             self.links.append((self._href, " ".join("".join(self._link_text).split())))
             self._href = None
@@ -42,6 +47,8 @@ class _Page(HTMLParser):
             self._in_heading = False
 
     def handle_data(self, data):
+        if self._hidden:
+            return
         self.text_parts.append(data)
         if self._href is not None:
             self._link_text.append(data)
@@ -86,7 +93,7 @@ def test_home_groups_newest_first_by_day(built_example: Path) -> None:
     assert ("articles/port-strike-begins-at-harwick/", "Harwick’s dockworkers walk out over shift pattern changes") in home.links
     assert ("tags/ports/", "Ports") in home.links
     assert "Editor’s note The opening story of the dispute." in home.text
-    assert "2 annotations 2 fact-check" in home.text
+    assert "2 annotations Fact-check: 2" in home.text
 
 
 def test_article_page_shows_everything(built_example: Path) -> None:
@@ -101,15 +108,15 @@ def test_article_page_shows_everything(built_example: Path) -> None:
     assert "<em>1,100</em>" in html
     assert "Dock and Harbour Workers’ Union" in art.text
     related = html[html.index('<section id="related"'):]
-    assert 'href="../port-strike-enters-second-day/"' in related
+    assert 'href="../../articles/port-strike-enters-second-day/"' in related
     assert ('../../', "Harwick Harbour Digest") in art.links
 
 
 def test_edition_and_archive(built_example: Path) -> None:
     edition = page(built_example, "digest/2026-03-03/index.html")
     assert "Digest for Tuesday, 3 March 2026" in edition.headings
-    assert ("../2026-03-02/", "← 2 March 2026") in edition.links
-    assert ("../2026-03-04/", "4 March 2026 →") in edition.links
+    assert ("../../digest/2026-03-02/", "← 2 March 2026") in edition.links
+    assert ("../../digest/2026-03-04/", "4 March 2026 →") in edition.links
     archive = page(built_example, "archive/index.html")
     assert "March 2026" in archive.headings
     assert ("../digest/2026-03-05/", "Thursday, 5 March 2026") in archive.links
@@ -117,7 +124,7 @@ def test_edition_and_archive(built_example: Path) -> None:
 
 def test_tag_pages(built_example: Path) -> None:
     tags = page(built_example, "tags/index.html")
-    assert ("ports/", "Ports") in tags.links and ("skaerholm/", "Skærholm") in tags.links
+    assert ("../tags/ports/", "Ports") in tags.links and ("../tags/skaerholm/", "Skærholm") in tags.links
     ports = page(built_example, "tags/ports/index.html")
     assert ports.headings[0] == "Ports"
     story_links = [h for h, _ in ports.links if h.startswith("../../articles/")]
@@ -209,7 +216,7 @@ def test_pagination(tmp_path: Path) -> None:
     assert (public / "page/2/index.html").is_file() and (public / "page/3/index.html").is_file()
     assert not (public / "page/4").exists()
     second = page(public, "page/2/index.html")
-    assert ("../../", "← Newer") in second.links and ("../3/", "Older →") in second.links
+    assert ("../../", "← Newer") in second.links and ("../../page/3/", "Older →") in second.links
     assert (public / "tags/common/page/4/index.html").is_file()
 
 

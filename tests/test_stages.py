@@ -85,7 +85,8 @@ def test_urls(tmp_path: Path) -> None:
     urls = Urls(config_for(tmp_path, "base_url: https://x.org/news/\n"))
     assert urls.link("", "articles/a/") == "articles/a/"
     assert urls.link("articles/a/", "") == "../../"
-    assert urls.link("tags/b/page/2/", "tags/b/") == "../../"
+    assert urls.link("tags/b/page/2/", "tags/b/") == "../../../../tags/b/"
+    assert urls.link("articles/a/", "tags/b/") == "../../tags/b/"
     assert urls.link("404.html", "tags/") == "/news/tags/"
     assert urls.absolute("tags/s-400/") == "https://x.org/news/tags/s-400/"
     assert urls.page("tags/x/", 1) == "tags/x/" and urls.page("tags/x/", 3) == "tags/x/page/3/"

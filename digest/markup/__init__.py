@@ -15,8 +15,9 @@ import markdown
 from markdown.treeprocessors import Treeprocessor
 
 from ..config import MarkdownOptions, SiteConfig
-from ..content import Article
+from ..content import Annotation, Article
 from ..diagnostics import Diagnostic
+from .annotations import AnchorResult, AnnotationAnchorer, side_note_html
 
 _UNSAFE_URL = re.compile(r"^\s*(?:javascript|vbscript|data):", re.IGNORECASE)
 
@@ -61,6 +62,8 @@ def _new_markdown(options: MarkdownOptions, *, allow_html: bool) -> markdown.Mar
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
     md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
+    # After every inline pattern, smarty, attr_list, toc and unescape: match what a reader sees.
+    md.treeprocessors.register(AnnotationAnchorer(md), "annotations", -10)
     return md
 
 
@@ -106,6 +109,22 @@ class RenderedNote:
 
 
 @dataclass(frozen=True)
+class AnchoredAnnotation:
+    """An annotation placed in the body; `number` counts in reading order from 1."""
+
+    number: int
+    annotation: Annotation
+    text: str  # the highlighted words as a reader sees them
+    note_html: str  # the note as block HTML (end-of-article list)
+    side_html: str  # the note as phrasing content (side-note inside the paragraph)
+    side_complete: bool  # False when the side-note shows only the first paragraph
+
+    @property
+    def id(self) -> str:
+        return f"ann-{self.number}"
+
+
+@dataclass(frozen=True)
 class RenderedArticle:
     """What the Markdown stage adds to an Article."""
 
@@ -114,6 +133,7 @@ class RenderedArticle:
     editor_note_html: str
     annotation_notes: tuple[RenderedNote, ...] = ()
     word_count: int = 0
+    anchored: tuple[AnchoredAnnotation, ...] = ()  # in reading order
     diagnostics: tuple[Diagnostic, ...] = field(default=())
 
     @property
@@ -121,8 +141,19 @@ class RenderedArticle:
         return max(1, round(self.word_count / 230))
 
 
+def _convert_body(article: Article, config: SiteConfig) -> tuple[str, AnchorResult | None]:
+    md = _markdown(config.markdown, allow_html=True)
+    anchorer: AnnotationAnchorer = md.treeprocessors["annotations"]
+    anchorer.pending, anchorer.result = article.annotations, None
+    try:
+        return md.reset().convert(article.body), anchorer.result
+    finally:
+        anchorer.pending, anchorer.result = (), None
+        md.reset()
+
+
 def render_article(article: Article, config: SiteConfig) -> RenderedArticle:
-    body_html = to_html(article.body, config)
+    body_html, anchoring = _convert_body(article, config)
     text = html_to_text(body_html)
     if article.summary:
         summary = article.summary
@@ -132,10 +163,28 @@ def render_article(article: Article, config: SiteConfig) -> RenderedArticle:
     notes = tuple(
         RenderedNote(to_html(a.note, config, allow_html=False), a.line) for a in article.annotations
     )
+    anchored, problems = _anchored(article, notes, anchoring)
     return RenderedArticle(
         body_html=body_html,
         summary=summary,
         editor_note_html=to_html(article.editor_note, config, allow_html=False) if article.editor_note else "",
         annotation_notes=notes,
         word_count=len(text.split()),
+        anchored=anchored,
+        diagnostics=tuple(problems),
     )
+
+
+def _anchored(article: Article, notes: tuple[RenderedNote, ...],
+              anchoring: AnchorResult | None) -> tuple[tuple[AnchoredAnnotation, ...], list[Diagnostic]]:
+    if anchoring is None:  # an empty body: Markdown never ran the tree processors
+        anchoring = AnchorResult(errors=[(a.line, f'annotation quote not found: "{a.quote}" (the article has no text)')
+                                         for a in article.annotations])
+    problems = [Diagnostic(article.path, line, "error", message) for line, message in anchoring.errors]
+    anchored = []
+    for anchor in anchoring.anchors:
+        note = notes[anchor.index].html
+        side, complete = side_note_html(note)
+        anchored.append(AnchoredAnnotation(anchoring.numbers[anchor.index], article.annotations[anchor.index],
+                                           anchor.text, note, side, complete))
+    return tuple(anchored), problems
