@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
+from typing import TextIO
 
 from .diagnostics import Diagnostic
-from .pipeline import BuildOptions, build
+from .pipeline import Builder, BuildOptions
 
 COMMANDS = ("build", "serve", "import")
 
@@ -39,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     _site_options(i)
     i.add_argument("--format", choices=("auto", "text", "html", "feed"), default="auto")
     i.add_argument("--tag", action="append", default=[], metavar="TAG", help="add this tag to every imported article")
-    i.add_argument("--force", action="store_true", help="overwrite existing content files")
+    i.add_argument("--force", action="store_true", help="replace a content file recognised as the same article (never a hand-written one)")
     i.add_argument("--dry-run", action="store_true", help="show what would be written, write nothing")
     return parser
 
@@ -66,12 +68,39 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_build(args: argparse.Namespace) -> int:
     options = BuildOptions(site=args.site, out=args.out, base_url=args.base_url, drafts=args.drafts, strict=args.strict)
-    result = build(options)
+    progress = ProgressLine(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
+    result = Builder(options, progress=progress).build()
+    if progress:
+        progress.clear()
     prefix = _display_prefix(args.site)
     for diagnostic in result.diagnostics:
         print(format_diagnostic(diagnostic, prefix), file=sys.stderr)
     print(result.summary(), file=sys.stderr if not result.ok else sys.stdout)
     return 0 if result.ok else 1
+
+
+class ProgressLine:
+    """A one-line progress display on a terminal, shown only once a build has taken a second."""
+
+    def __init__(self, stream: TextIO, delay: float = 1.0):
+        self.stream, self.started, self.delay = stream, time.monotonic(), delay
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.started < self.delay or (now - self.last < 0.1 and done < total):
+            return
+        self.last, self.shown = now, True
+        width = 30
+        filled = width * done // max(total, 1)
+        self.stream.write(f"\r{stage:>8} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}\x1b[K")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
 
 
 def _display_prefix(site: Path) -> str:

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from .diagnostics import Diagnostic
 from .markup.annotations import annotation_parts
+from .markup.crosslinks import substitute
 from .site import Page, Site, Story, Term
 from .urls import Urls
 
@@ -80,6 +81,7 @@ class _MemoryBytecodeCache(jinja2.BytecodeCache):
 
 
 _BYTECODE = _MemoryBytecodeCache()
+CARD_CACHE_LIMIT = 20_000
 
 
 def _environment(site_root: Path) -> jinja2.Environment:
@@ -124,6 +126,8 @@ class Renderer:
             key = (id(story), heading, prefix)
             html = self._cards.get(key)
             if html is None:
+                if len(self._cards) >= CARD_CACHE_LIMIT:
+                    self._cards.clear()  # memory stays flat on huge archives; pages are rendered in order
                 macro = self.env.get_template("_macros.html").module.story_card
                 html = self._cards[key] = Markup(macro(story, heading))
             return html
@@ -147,7 +151,14 @@ class Renderer:
         except Exception as exc:  # noqa: BLE001 - any failure inside a template is reported with its line
             path, line = _template_frame(exc)
             raise TemplateProblem(Diagnostic(path, line, "error", f"template error: {exc}"), page.path) from None
+        # Inline cross-links were left as markers by the per-article stage: link them from this page.
+        html = substitute(html, lambda target: self.crosslink(page.path, target))
         return html.encode("utf-8")
+
+    def crosslink(self, from_path: str, target: str) -> tuple[str, str] | None:
+        """(href from `from_path`, headline) of an inline cross-link's target story."""
+        story = self.site.xrefs.get(target)
+        return None if story is None else (self.urls.link(from_path, story.url), story.article.title)
 
 
 def _site_path(target: Any) -> str:

@@ -21,7 +21,7 @@ import sys
 import threading
 import traceback
 import webbrowser
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,6 +70,25 @@ class Rebuilder:
         if changed:
             self.builder.forget(changed)
         return self.builder.build()
+
+
+def bench_rebuilder(site: Path, out: Path) -> Callable[[list[Path]], BuildResult]:
+    """bench/probes.py's hook: the rebuild serve runs after a save, for timing in-process.
+    The initial build happens here, untimed, as a running server would have done it."""
+    rebuilder = Rebuilder(BuildOptions(site=site, out=out, drafts=True))
+    rebuilder.rebuild(None)
+    root = site.resolve()
+
+    def rebuild(changed: list[Path]) -> BuildResult:
+        rels = []
+        for path in changed:
+            full = Path(path).resolve()  # as given (absolute or from the current folder), else in the site
+            if not full.is_relative_to(root):
+                full = (site / path).resolve()
+            rels.append(full.relative_to(root).as_posix() if full.is_relative_to(root) else str(full))
+        return rebuilder.rebuild(rels)
+
+    return rebuild
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .config import AnnotationKind, SiteConfig
 from .content import Article, RelatedRef
 from .diagnostics import Diagnostics
 from .markup import RenderedArticle
+from .markup.crosslinks import FILE_PREFIX
+from .related import related_by_tags
 from .slugs import slugify, tag_key
 from .urls import Urls
 
@@ -31,6 +35,11 @@ class Term:
     @property
     def count(self) -> int:
         return len(self.stories)
+
+    @property
+    def feed(self) -> str:
+        """Site path of this term's Atom feed (written only when base_url is known)."""
+        return self.url + "feed.xml"
 
 
 @dataclass(eq=False)
@@ -77,7 +86,9 @@ class Story:
     related: list[RelatedLink] = field(default_factory=list)
     incoming: list[Story] = field(default_factory=list)
     auto_related: list[Story] = field(default_factory=list)
+    inline_links: list[Story] = field(default_factory=list)  # targets of [[...]] and file links
     edition: Edition | None = None
+    order: tuple[float, str] = (0.0, "")  # newest first, then by slug: computed once, sorted often
 
     def __getattr__(self, name: str) -> Any:
         # Templates read article fields (story.title) and rendered ones (story.body_html) directly.
@@ -150,20 +161,41 @@ class Site:
     taxonomies: dict[str, Taxonomy]
     editions: list[Edition]  # newest first
     pages: list[Page] = field(default_factory=list)
+    xrefs: dict[str, Story] = field(default_factory=dict)  # inline cross-link target -> story
 
     @property
     def tags(self) -> Taxonomy:
         return self.taxonomies["tags"]
 
+    @property
+    def has_feeds(self) -> bool:
+        """Feeds and the sitemap need absolute URLs: without base_url they are left out."""
+        return self.config.base_url is not None
+
+    def feed_for(self, page: Page) -> tuple[str, str] | None:
+        """(site path, title) of the feed a page offers: its term's feed, else the site feed."""
+        if not self.has_feeds:
+            return None
+        term = page.context.get("term")
+        if isinstance(term, Term) and page.kind == "term":
+            return term.feed, f"{self.config.title}: {term.name}"
+        return "feed.xml", self.config.title
+
     def kind(self, name: str) -> AnnotationKind | None:
         return self.config.kinds.get(name)
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def _newest_first(story: Story) -> tuple[float, str]:
+    return story.order
+
+
+@lru_cache(maxsize=65536)
 def normalize_headline(text: str) -> str:
     """Headlines match ignoring case, punctuation, quote and dash styles, and spacing."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    kept = "".join(" " if unicodedata.category(ch).startswith(("P", "S")) or ch.isspace() else ch for ch in text)
-    return " ".join(kept.split())
+    return " ".join(_NOT_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).split())
 
 
 def build_site(config: SiteConfig, entries: list[tuple[Article, RenderedArticle]], diags: Diagnostics) -> Site:
@@ -178,15 +210,21 @@ def build_site(config: SiteConfig, entries: list[tuple[Article, RenderedArticle]
             line = article.line_of("slug") if "slug" in article.field_lines else 1
             diags.error(article.path, line, f"duplicate slug `{article.slug}`: {first.path} and {article.path} would both be written to {urls.article(article.slug, article.date)}")
             continue
-        story = Story(article=article, rendered=rendered, url=urls.article(article.slug, article.date))
+        story = Story(article=article, rendered=rendered, url=urls.article(article.slug, article.date),
+                      order=(-article.date.timestamp(), article.slug))
         by_slug[article.slug] = story
         stories.append(story)
-    stories.sort(key=lambda s: (-s.article.date.timestamp(), s.article.slug))
+    stories.sort(key=_newest_first)
 
     taxonomies = {name: _build_taxonomy(name, stories, config, urls, diags) for name in config.taxonomies}
-    _resolve_related(stories, by_slug, diags)
+    by_headline: dict[str, list[Story]] = defaultdict(list)
+    for story in sorted(stories, key=lambda s: s.article.path):
+        by_headline[normalize_headline(story.article.title)].append(story)
+    _resolve_related(stories, by_slug, by_headline, diags)
+    _auto_related(stories, by_slug, config)
+    xrefs = _resolve_crossrefs(stories, by_slug, by_headline, diags)
     editions = _build_editions(stories, urls)
-    site = Site(config, urls, stories, by_slug, taxonomies, editions)
+    site = Site(config, urls, stories, by_slug, taxonomies, editions, xrefs=xrefs)
     site.pages = plan_pages(site)
     return site
 
@@ -242,7 +280,7 @@ def _build_taxonomy(name: str, stories: list[Story], config: SiteConfig, urls: U
                                     f"{urls.term(name, slug)}; make them one {_singular(name)} or rename one")
             continue
         term = Term(taxonomy=name, name=display, slug=slug, url=urls.term(name, slug))
-        term.stories = sorted(carriers[key], key=lambda s: (-s.article.date.timestamp(), s.article.slug))
+        term.stories = sorted(carriers[key], key=_newest_first)
         by_slug[slug] = (key, term)
         taxonomy.terms.append(term)
     taxonomy.terms.sort(key=lambda t: (tag_key(t.name), t.slug))
@@ -267,10 +305,8 @@ def _singular(taxonomy: str) -> str:
     return taxonomy.removesuffix("s")
 
 
-def _resolve_related(stories: list[Story], by_slug: dict[str, Story], diags: Diagnostics) -> None:
-    by_headline: dict[str, list[Story]] = defaultdict(list)
-    for story in sorted(stories, key=lambda s: s.article.path):
-        by_headline[normalize_headline(story.article.title)].append(story)
+def _resolve_related(stories: list[Story], by_slug: dict[str, Story], by_headline: dict[str, list[Story]],
+                     diags: Diagnostics) -> None:
     for story in stories:
         for ref in story.article.related:
             link = resolve_ref(ref, story, by_slug, by_headline, diags)
@@ -288,7 +324,7 @@ def _resolve_related(stories: list[Story], by_slug: dict[str, Story], diags: Dia
             if not lists_back and story not in target.incoming:
                 target.incoming.append(story)
     for story in stories:
-        story.incoming.sort(key=lambda s: (-s.article.date.timestamp(), s.article.slug))
+        story.incoming.sort(key=_newest_first)
 
 
 def resolve_ref(ref: RelatedRef, story: Story, by_slug: dict[str, Story], by_headline: dict[str, list[Story]], diags: Diagnostics) -> RelatedLink:
@@ -306,6 +342,54 @@ def resolve_ref(ref: RelatedRef, story: Story, by_slug: dict[str, Story], by_hea
         return RelatedLink(title=ref.target)
     diags.warning(story.article.path, ref.line, f"related story not found: \"{ref.target}\"")
     return RelatedLink(title=ref.target)
+
+
+def _auto_related(stories: list[Story], by_slug: dict[str, Story], config: SiteConfig) -> None:
+    """Up to `related.auto` stories per story by shared tags, never repeating explicit links."""
+    if config.related.auto <= 0:
+        return
+    tags = {s.article.slug: [t.slug for t in s.tags] for s in stories}
+    dates = {s.article.slug: s.article.date for s in stories}
+    exclude = {s.article.slug: [link.story.article.slug for link in s.related if link.story is not None]
+               + [other.article.slug for other in s.incoming] for s in stories}
+    found = related_by_tags(tags, dates, limit=config.related.auto, max_share=config.related.max_share, exclude=exclude)
+    for story in stories:
+        story.auto_related = [by_slug[slug] for slug in found[story.article.slug]]
+
+
+def _resolve_crossrefs(stories: list[Story], by_slug: dict[str, Story], by_headline: dict[str, list[Story]],
+                       diags: Diagnostics) -> dict[str, Story]:
+    """Every inline link's target must be an article in this build: anything else is an error."""
+    by_path = {s.article.path: s for s in stories}
+    resolved: dict[str, Story] = {}
+    for story in stories:
+        for ref in story.rendered.crossrefs:
+            if ref.target in resolved:
+                continue
+            path, line = story.article.path, ref.line
+            if ref.target.startswith(FILE_PREFIX):
+                target = by_path.get(ref.target[len(FILE_PREFIX):])
+                if target is None:
+                    diags.error(path, line, f"cross-link to `{ref.written}`: there is no article "
+                                            f"{ref.target[len(FILE_PREFIX):]} in this build")
+                    continue
+            elif ref.target in by_slug:
+                target = by_slug[ref.target]
+            else:
+                matches = by_headline.get(normalize_headline(ref.target), [])
+                if len(matches) > 1:
+                    names = " and ".join(m.article.path for m in matches)
+                    diags.error(path, line, f"cross-link `{ref.written}` matches more than one article: {names}; use a slug")
+                    continue
+                if not matches:
+                    diags.error(path, line, f"cross-link target not found: `{ref.written}` "
+                                            "(no article in this build has that slug or headline)")
+                    continue
+                target = matches[0]
+            resolved[ref.target] = target
+        targets = (resolved.get(ref.target) for ref in story.rendered.crossrefs)
+        story.inline_links = list(dict.fromkeys(t for t in targets if t is not None))
+    return resolved
 
 
 def _build_editions(stories: list[Story], urls: Urls) -> list[Edition]:
@@ -344,7 +428,7 @@ def plan_pages(site: Site) -> list[Page]:
         title = config.title if pagination.number == 1 else f"{config.title} — page {pagination.number}"
         pages.append(Page(pagination.paths[pagination.number - 1], "index.html", "digest", title,
                           {"stories": chunk, "groups": group_by_day(chunk)}, pagination,
-                          PageDeps(cards=tuple(chunk), extra=repr(pagination.paths))))
+                          PageDeps(cards=_with_inline_targets(chunk), extra=repr(pagination.paths))))
     for story in site.stories:
         edition = story.edition
         pages.append(Page(story.url, "article.html", "article", story.article.title, {"story": story},
@@ -355,7 +439,7 @@ def plan_pages(site: Site) -> list[Page]:
         neighbours = [(e.day, e.url) for e in (edition.previous, edition.next) if e is not None]
         pages.append(Page(edition.url, "edition.html", "edition", f"Digest for {edition.day:%-d %B %Y}",
                           {"edition": edition, "stories": edition.stories},
-                          deps=PageDeps(cards=tuple(edition.stories), extra=repr(neighbours))))
+                          deps=PageDeps(cards=_with_inline_targets(edition.stories), extra=repr(neighbours))))
     months: dict[tuple[int, int], list[Edition]] = defaultdict(list)
     for edition in site.editions:
         months[(edition.day.year, edition.day.month)].append(edition)
@@ -370,7 +454,9 @@ def plan_pages(site: Site) -> list[Page]:
                 title = term.name if pagination.number == 1 else f"{term.name} — page {pagination.number}"
                 pages.append(Page(pagination.paths[pagination.number - 1], "term.html", "term", title,
                                   {"taxonomy": taxonomy, "term": term, "stories": chunk}, pagination,
-                                  PageDeps(cards=tuple(chunk), extra=repr((term.name, term.count, pagination.paths)))))
+                                  PageDeps(cards=_with_inline_targets(chunk),
+                                           extra=repr((term.name, term.count, pagination.paths)))))
+    pages.extend(_alias_pages(site))
     pages.append(Page("404.html", "404.html", "404", "Page not found", {}, deps=PageDeps()))
     return pages
 
@@ -378,4 +464,32 @@ def plan_pages(site: Site) -> list[Page]:
 def _linked_stories(story: Story) -> list[Story]:
     """Stories an article page links to or lists, each shown as a card or a link."""
     linked = [link.story for link in story.related if link.story is not None]
-    return linked + story.incoming + story.auto_related
+    return linked + story.incoming + story.auto_related + story.inline_links
+
+
+def _with_inline_targets(stories: list[Story]) -> tuple[Story, ...]:
+    """Cards show editor's notes, whose inline links show their targets' titles and URLs."""
+    shown = dict.fromkeys(stories)
+    for story in stories:
+        shown.update(dict.fromkeys(story.inline_links))
+    return tuple(shown)
+
+
+def _alias_pages(site: Site) -> list[Page]:
+    """A redirect page at each tag alias's URL, pointing at the canonical tag's page."""
+    if "tags" not in site.taxonomies:
+        return []
+    taxonomy = site.taxonomies["tags"]
+    spelling = {tag_key(v): v for variants in site.config.tags.aliases.values() for v in variants}
+    taken = {term.slug for term in taxonomy.terms}
+    pages = []
+    for term in taxonomy.terms:
+        for key in sorted(term.aliases):
+            name = spelling.get(key, key)
+            slug = slugify(name)
+            if not slug or slug in taken:
+                continue  # same URL as a real tag (or as the canonical one): nothing to redirect
+            taken.add(slug)
+            pages.append(Page(site.urls.term("tags", slug), "alias.html", "alias", term.name,
+                              {"term": term, "alias": name}, deps=PageDeps(extra=repr((term.name, term.url, name)))))
+    return pages

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import article, build, tree_state, write_site
+from .conftest import MINIMAL_SITE_YAML, article, build, tree_state, write_site
 
 GOOD = article("A good story", body="Good body.", tags="[Ports]")
 
@@ -132,7 +132,9 @@ def test_template_errors_name_template_and_line(tmp_path: Path, template: str, b
 
 def test_bom_and_crlf_are_accepted_silently(tmp_path: Path) -> None:
     text = "\ufeff" + article("Windows story", body="Line one.\n\nLine two.").replace("\n", "\r\n")
-    site = write_site(tmp_path / "site", {"content/win.md": text.encode("utf-8")})
+    # With base_url: without one the build warns that feeds and the sitemap are left out.
+    site = write_site(tmp_path / "site", {"content/win.md": text.encode("utf-8")},
+                      MINIMAL_SITE_YAML + "base_url: https://example.org/\n")
     result = build(site)
     assert result.code == 0 and result.err == "" and "(0 warnings)" in result.out, result.output
     page = (site / "public/articles/win/index.html").read_text()
@@ -140,7 +142,8 @@ def test_bom_and_crlf_are_accepted_silently(tmp_path: Path) -> None:
 
 
 def test_misspelt_field_warns_with_likely_key(tmp_path: Path) -> None:
-    site = write_site(tmp_path / "site", {"content/x.md": article("x", tag="Ports", titel="y")})
+    site = write_site(tmp_path / "site", {"content/x.md": article("x", tag="Ports", titel="y")},
+                      MINIMAL_SITE_YAML + "base_url: https://example.org/\n")
     result = build(site)
     assert result.code == 0
     assert "content/x.md:4: warning: unknown field `tag`: did you mean `tags`?" in result.err

@@ -17,7 +17,9 @@ from markdown.treeprocessors import Treeprocessor
 from ..config import MarkdownOptions, SiteConfig
 from ..content import Annotation, Article
 from ..diagnostics import Diagnostic
+from . import crosslinks
 from .annotations import AnchorResult, AnnotationAnchorer, side_note_html
+from .crosslinks import CrossRef
 
 _UNSAFE_URL = re.compile(r"^\s*(?:javascript|vbscript|data):", re.IGNORECASE)
 
@@ -62,15 +64,24 @@ def _new_markdown(options: MarkdownOptions, *, allow_html: bool) -> markdown.Mar
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
     md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
+    crosslinks.install(md)
     # After every inline pattern, smarty, attr_list, toc and unescape: match what a reader sees.
     md.treeprocessors.register(AnnotationAnchorer(md), "annotations", -10)
     return md
 
 
 def to_html(text: str, config: SiteConfig, *, allow_html: bool = True) -> str:
+    return convert(text, config, allow_html=allow_html)[0]
+
+
+def convert(text: str, config: SiteConfig, *, allow_html: bool = True, source_path: str = "",
+            first_line: int = 1) -> tuple[str, list[CrossRef]]:
+    """HTML plus the cross-links to other stories found in `text` (with their file lines)."""
     md = _markdown(config.markdown, allow_html=allow_html)
     try:
-        return md.reset().convert(text)
+        crosslinks.begin(md, source_path)
+        html_out = md.reset().convert(text)
+        return html_out, crosslinks.collect(md, text, first_line)
     finally:
         md.reset()
 
@@ -135,43 +146,55 @@ class RenderedArticle:
     word_count: int = 0
     anchored: tuple[AnchoredAnnotation, ...] = ()  # in reading order
     diagnostics: tuple[Diagnostic, ...] = field(default=())
+    crossrefs: tuple[CrossRef, ...] = ()  # inline links to other stories, resolved by the site stage
 
     @property
     def reading_minutes(self) -> int:
         return max(1, round(self.word_count / 230))
 
 
-def _convert_body(article: Article, config: SiteConfig) -> tuple[str, AnchorResult | None]:
+def _convert_body(article: Article, config: SiteConfig) -> tuple[str, AnchorResult | None, list[CrossRef]]:
     md = _markdown(config.markdown, allow_html=True)
     anchorer: AnnotationAnchorer = md.treeprocessors["annotations"]
     anchorer.pending, anchorer.result = article.annotations, None
     try:
-        return md.reset().convert(article.body), anchorer.result
+        crosslinks.begin(md, article.path)
+        body_html = md.reset().convert(article.body)
+        return body_html, anchorer.result, crosslinks.collect(md, article.body, article.body_line)
     finally:
         anchorer.pending, anchorer.result = (), None
         md.reset()
 
 
 def render_article(article: Article, config: SiteConfig) -> RenderedArticle:
-    body_html, anchoring = _convert_body(article, config)
+    body_html, anchoring, refs = _convert_body(article, config)
     text = html_to_text(body_html)
     if article.summary:
         summary = article.summary
     else:
         first = _FIRST_PARAGRAPH.search(body_html)
         summary = shorten(html_to_text(first.group(1)) if first else text, config.digest.summary_length)
-    notes = tuple(
-        RenderedNote(to_html(a.note, config, allow_html=False), a.line) for a in article.annotations
-    )
+    note_list = []
+    for a in article.annotations:
+        note_html, note_refs = convert(a.note, config, allow_html=False, source_path=article.path, first_line=a.line)
+        note_list.append(RenderedNote(note_html, a.line))
+        refs += note_refs
+    notes = tuple(note_list)
+    editor_note_html = ""
+    if article.editor_note:
+        editor_note_html, note_refs = convert(article.editor_note, config, allow_html=False, source_path=article.path,
+                                              first_line=article.line_of("editor_note"))
+        refs += note_refs
     anchored, problems = _anchored(article, notes, anchoring)
     return RenderedArticle(
         body_html=body_html,
         summary=summary,
-        editor_note_html=to_html(article.editor_note, config, allow_html=False) if article.editor_note else "",
+        editor_note_html=editor_note_html,
         annotation_notes=notes,
         word_count=len(text.split()),
         anchored=anchored,
         diagnostics=tuple(problems),
+        crossrefs=tuple(refs),
     )
 
 

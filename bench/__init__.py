@@ -1,0 +1,1 @@
+"""Benchmark harness and synthetic corpus generator (issue 7); not shipped."""

@@ -1,0 +1,107 @@
+"""In-process engine probes, each run in a fresh process by run.py so RSS is its own.
+
+    python bench/probes.py related --n 50000 --seed 1
+    python bench/probes.py serve --site DIR --out DIR --article content/x.md --page P
+
+Each prints one JSON line on stdout: {"seconds": ...} or {"unavailable": "why"}.
+They call engine APIs that may not exist yet; a missing API is reported, never a crash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# ---------------------------------------------------------------------------------------
+# SERVE HOOK. The serve rebuild (issue 5: "time from saving one article to the rebuilt
+# page being on disk") is timed in-process through this contract:
+#
+#     digest.serve.bench_rebuilder(site: Path, out: Path) -> Callable[[list[Path]], object]
+#
+# The factory does the initial full build (untimed, as a running `serve` would have
+# done) and returns the function the file watcher calls with the changed paths. If the
+# engine names it differently, change SERVE_HOOK; nothing else here needs to know.
+SERVE_HOOK = ("digest.serve", "bench_rebuilder")
+# ---------------------------------------------------------------------------------------
+RELATED_HOOK = ("digest.related", "auto_related")
+
+
+def _emit(**data: object) -> int:
+    print(json.dumps(data))
+    return 0
+
+
+def _hook(module: str, name: str) -> object | None:
+    try:
+        mod = __import__(module, fromlist=[name])
+    except ImportError:
+        return None
+    return getattr(mod, name, None)
+
+
+def related(n: int, seed: int) -> int:
+    fn = _hook(*RELATED_HOOK)
+    if fn is None or not callable(fn):
+        return _emit(unavailable="not available in this engine version")
+    from bench.corpus import generate
+
+    # Our Article objects carry what an inverted tag index needs (slug, title, date,
+    # section, tags, related); the engine's function is expected to accept any such
+    # objects. If its signature differs, the TypeError text says how.
+    articles = generate(n, seed)
+    start = time.perf_counter()
+    try:
+        result = fn(articles)
+    except TypeError as e:
+        return _emit(unavailable=f"auto_related{inspect.signature(fn)} rejected the call: {e}")
+    seconds = time.perf_counter() - start
+    size = len(result) if hasattr(result, "__len__") else None
+    return _emit(seconds=seconds, articles=n, result_size=size)
+
+
+def serve(site: Path, out: Path, article: Path, page: Path) -> int:
+    factory = _hook(*SERVE_HOOK)
+    if factory is None or not callable(factory):
+        return _emit(unavailable="not available in this engine version")
+    rebuild = factory(site, out)
+    original = article.read_text()
+    marker = f"Serve probe marker {time.time_ns()}."
+    try:
+        article.write_text(original.replace("\n---\n\n", f"\n---\n\n{marker}\n\n", 1))
+        start = time.perf_counter()
+        rebuild([article])
+        # Page on disk with the new text is the end point, however the engine schedules.
+        while marker not in page.read_text(errors="replace"):
+            if time.perf_counter() - start > 30:
+                return _emit(unavailable="page did not change within 30 s")
+            time.sleep(0.001)
+        seconds = time.perf_counter() - start
+    finally:
+        article.write_text(original)
+    return _emit(seconds=seconds)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="probe", required=True)
+    r = sub.add_parser("related")
+    r.add_argument("--n", type=int, default=50000)
+    r.add_argument("--seed", type=int, default=1)
+    s = sub.add_parser("serve")
+    for name in ("--site", "--out", "--article", "--page"):
+        s.add_argument(name, type=Path, required=True)
+    args = ap.parse_args(argv)
+    if args.probe == "related":
+        return related(args.n, args.seed)
+    return serve(args.site, args.out, args.article, args.page)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
