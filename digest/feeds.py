@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
@@ -27,22 +28,40 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 Resolver = Callable[[str], "tuple[str, str] | None"]
 
 
-def feed_files(site: Site) -> dict[str, bytes]:
-    """Site path -> bytes of every feed; empty without base_url."""
-    if not site.has_feeds:
-        return {}
+@dataclass(frozen=True)
+class FeedJob:
+    """One feed to write: its path, its entries, the page it belongs to and its title."""
 
+    path: str
+    stories: tuple[Story, ...]
+    page_path: str
+    title: str
+
+
+def feed_jobs(site: Site) -> list[FeedJob]:
+    """Every feed of the site; none without base_url. Cheap: nothing is rendered yet, so an
+    incremental build can skip the feeds whose entries did not change."""
+    if not site.has_feeds:
+        return []
+    limit = site.config.feeds.entries
+    jobs = [FeedJob("feed.xml", tuple(site.stories[:limit]), "", site.config.title)]
+    for taxonomy in site.taxonomies.values():
+        for term in taxonomy.terms:
+            jobs.append(FeedJob(term.feed, tuple(term.stories[:limit]), term.url, f"{site.config.title}: {term.name}"))
+    return jobs
+
+
+def render_feed(site: Site, job: FeedJob) -> bytes:
     def resolve(target: str) -> tuple[str, str] | None:
         story = site.xrefs.get(target)
         return None if story is None else (site.urls.absolute(story.url) or story.url, story.article.title)
 
-    limit = site.config.feeds.entries
-    files = {"feed.xml": atom(site, site.stories[:limit], "feed.xml", "", site.config.title, resolve)}
-    for taxonomy in site.taxonomies.values():
-        for term in taxonomy.terms:
-            title = f"{site.config.title}: {term.name}"
-            files[term.feed] = atom(site, term.stories[:limit], term.feed, term.url, title, resolve)
-    return files
+    return atom(site, list(job.stories), job.path, job.page_path, job.title, resolve)
+
+
+def feed_files(site: Site) -> dict[str, bytes]:
+    """Site path -> bytes of every feed; empty without base_url."""
+    return {job.path: render_feed(site, job) for job in feed_jobs(site)}
 
 
 def atom(site: Site, stories: list[Story], path: str, page_path: str, title: str, resolve: Resolver) -> bytes:

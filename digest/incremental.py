@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .cache import code_fingerprint
 from .config import SiteConfig
+from .feeds import FeedJob
 from .site import Page, Story
 
 
@@ -58,4 +59,18 @@ def page_fingerprint(page: Page, base: str, content_keys: dict[int, str], card_k
     for story in deps.cards:
         digest.update(card_keys[id(story)].encode())
     digest.update(b"|" + deps.extra.encode())
+    return digest.hexdigest()
+
+
+def feed_fingerprint(job: FeedJob, base: str, content_keys: dict[int, str], card_keys: dict[int, str],
+                     newest_story: Story | None) -> str:
+    """A feed shows its entries whole, plus the headlines and URLs of what they link to inline."""
+    digest = hashlib.sha256(base.encode())
+    digest.update(f"|feed|{job.path}|{job.page_path}|{job.title}|".encode())
+    for story in job.stories:
+        digest.update(content_keys[id(story)].encode() + card_keys[id(story)].encode())
+        for target in story.inline_links:
+            digest.update(card_keys[id(target)].encode())
+    if not job.stories and newest_story is not None:  # an empty feed is dated by the site's newest story
+        digest.update(card_keys[id(newest_story)].encode())
     return digest.hexdigest()

@@ -58,9 +58,7 @@ class StagedOutput:
         previous = (self.previous or {}).get(rel)
         if previous is not None and previous[0] == digest and (self.out_dir / rel).is_file():
             return rel, digest, fingerprint or "", False  # same bytes as last time: don't touch
-        target = self.staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        (self.staging / _staged_name(rel)).write_bytes(data)
         return rel, digest, fingerprint or "", True
 
     def record(self, rel: str, digest: str, fingerprint: str, staged: bool) -> None:
@@ -85,7 +83,7 @@ class StagedOutput:
                 if target.is_dir():
                     shutil.rmtree(target)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(self.staging / rel, target)
+                os.replace(self.staging / _staged_name(rel), target)
             removed = 0
             for rel in sorted(set(self.previous or {}) - set(self.entries)):
                 stale = self.out_dir / rel
@@ -100,6 +98,12 @@ class StagedOutput:
             return len(self.changed), removed
         finally:
             self.discard()
+
+
+def _staged_name(rel: str) -> str:
+    # Staging is flat: removing a mirrored tree of empty folders afterwards cost seconds per
+    # thousand pages on slow disks, one file per page costs nothing extra.
+    return hashlib.sha1(rel.encode()).hexdigest()
 
 
 def _read_manifest(out_dir: Path) -> dict[str, tuple[str, str]] | None:

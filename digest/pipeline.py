@@ -14,8 +14,8 @@ from .cache import ArticleCache, article_key, article_settings_key
 from .config import SiteConfig, load_config
 from .content import Article, load_article
 from .diagnostics import Diagnostic, Diagnostics
-from .feeds import feed_files
-from .incremental import card_key, global_key, page_fingerprint
+from .feeds import feed_jobs, render_feed
+from .incremental import card_key, feed_fingerprint, global_key, page_fingerprint
 from .markup import RenderedArticle, render_article
 from .markup.crosslinks import place_in_file
 from .output import OutputError, StagedOutput
@@ -302,9 +302,14 @@ class Builder:
             statics = static_files(config)
             # Feeds and the sitemap are cheap and depend on many stories: written every build
             # (StagedOutput leaves a file alone when its bytes are unchanged).
-            generated = feed_files(site)
-            generated.update(sitemap_files(site))
-            for site_path, data in generated.items():
+            newest = site.stories[0] if site.stories else None
+            for job in feed_jobs(site):
+                if job.path in statics:
+                    continue
+                fingerprint = feed_fingerprint(job, base, full_keys, card_keys, newest) if base else None
+                if not staged.unchanged(job.path, fingerprint):
+                    staged.add(job.path, render_feed(site, job), fingerprint)
+            for site_path, data in sitemap_files(site).items():
                 if site_path not in statics:  # a file the site supplies itself (its own robots.txt) wins
                     staged.add(site_path, data)
             for site_path, source in statics.items():

@@ -344,15 +344,26 @@ def resolve_ref(ref: RelatedRef, story: Story, by_slug: dict[str, Story], by_hea
     return RelatedLink(title=ref.target)
 
 
+_last_auto: tuple[tuple, dict[str, list[str]]] | None = None
+
+
 def _auto_related(stories: list[Story], by_slug: dict[str, Story], config: SiteConfig) -> None:
     """Up to `related.auto` stories per story by shared tags, never repeating explicit links."""
     if config.related.auto <= 0:
         return
     tags = {s.article.slug: [t.slug for t in s.tags] for s in stories}
-    dates = {s.article.slug: s.article.date for s in stories}
+    dates = {s.article.slug: s.order[0] for s in stories}
     exclude = {s.article.slug: [link.story.article.slug for link in s.related if link.story is not None]
                + [other.article.slug for other in s.incoming] for s in stories}
-    found = related_by_tags(tags, dates, limit=config.related.auto, max_share=config.related.max_share, exclude=exclude)
+    # While an editor works (serve), most edits leave every story's tags, date and links as they
+    # were: then the previous answer stands and the rebuild skips the whole computation.
+    key = (config.related.auto, config.related.max_share, repr(sorted((slug, tags[slug], dates[slug], exclude[slug]) for slug in tags)))
+    global _last_auto
+    if _last_auto is not None and _last_auto[0] == key:
+        found = _last_auto[1]
+    else:
+        found = related_by_tags(tags, dates, limit=config.related.auto, max_share=config.related.max_share, exclude=exclude)
+        _last_auto = (key, found)
     for story in stories:
         story.auto_related = [by_slug[slug] for slug in found[story.article.slug]]
 

@@ -16,11 +16,13 @@ other consumer of `body_html` (feeds) simply never sees the comments.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from xml.etree import ElementTree
 
 from markdown.treeprocessors import Treeprocessor
@@ -43,30 +45,29 @@ _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 _CHAR_MAP = _QUOTES | _DASHES | {"…": "..."}
 
 _CLOSING = frozenset(".,;:!?…'\"’”)]»›")
-_TOKEN = re.compile(r"\x02wzxhzdk:(\d+)\x03|\x02(\d+)\x03|&(?:#[0-9]+|#x[0-9a-fA-F]+|[0-9a-zA-Z]+);|.", re.DOTALL)
+# Placeholders and entities: each is one unit of text. Every other character is a unit by itself,
+# so a slot is read as runs of plain characters between these tokens.
+_SPECIAL = re.compile(r"\x02wzxhzdk:(\d+)\x03|\x02(\d+)\x03|&(?:#[0-9]+|#x[0-9a-fA-F]+|[0-9a-zA-Z]+);")
 _SINGLE_TAG = re.compile(r"\s*<[^<>]*>\s*")
+# The comparison form in two C-speed passes: drop invisibles and fold quotes, dashes and `…`,
+# then collapse whitespace runs (`\s` and str.isspace agree on every code point).
+_FOLD = str.maketrans({**{c: None for c in _INVISIBLE}, **_CHAR_MAP})
+_SPACES = re.compile(r"\s+")
+# Where offsets shift between a text and its comparison form: whitespace runs longer than one,
+# invisibles, `…`, and a leading whitespace character (it may join a space before the text).
+# Everything else, single spaces included, maps one to one.
+_INVISIBLES = "".join(sorted(_INVISIBLE))
+_SHIFTS = re.compile(f"[\\s{_INVISIBLES}]{{2,}}|[{_INVISIBLES}]|…|^\\s")
+
+
+def _fold(text: str) -> str:
+    """The comparison form of text, not stripped."""
+    return _SPACES.sub(" ", text.translate(_FOLD))
 
 
 def normalize(text: str) -> str:
     """The comparison form of a quote, prefix or suffix."""
-    out: list[str] = []
-    for char in text:
-        _emit(char, out)
-    return "".join(out).strip()
-
-
-def _emit(char: str, out: list[str]) -> int:
-    """Append the comparison form of one visible character; return how many characters it added."""
-    if char in _INVISIBLE:
-        return 0
-    if char.isspace():
-        if out and out[-1] == " ":
-            return 0
-        out.append(" ")
-        return 1
-    mapped = _CHAR_MAP.get(char, char)
-    out.extend(mapped)
-    return len(mapped)
+    return _fold(text).strip()
 
 
 @dataclass
@@ -84,24 +85,98 @@ class _Slot:
         setattr(self.element, self.attr, value or None)
 
 
-@dataclass
-class _Unit:
-    """The smallest piece of source text a highlight may start or end at."""
+class _Piece(NamedTuple):
+    """Consecutive units of one block. A unit is the smallest piece of source text a highlight may
+    start or end at (units are numbered in reading order); a piece is either a run of plain
+    characters, one unit each, or a single token unit: a placeholder, an entity, a <br>."""
 
-    slot: int  # -1 for a virtual space (a <br>)
-    start: int
+    slot: int  # -1 for a <br>
+    start: int  # offsets in the slot's text
     end: int
+    unit: int  # number of the first unit
     text: str  # as the reader sees it
+    plain: bool
     breaks: bool = False  # a raw HTML tag: a <mark> must not straddle it
+
+    @property
+    def units(self) -> int:
+        return self.end - self.start if self.plain else 1
 
 
 @dataclass
 class _Segment:
-    """The text of one block, normalized, with each character's unit."""
+    """The text of one block, normalized. Which unit produced each normalized character is only
+    worked out for blocks a quote is found in: most blocks never need it."""
 
-    units: list[int] = field(default_factory=list)
-    norm: list[str] = field(default_factory=list)
-    owner: list[int] = field(default_factory=list)
+    pieces: list[_Piece]
+    norm: str
+    _starts: list[int] | None = None  # normalized offsets where an `_owners` entry begins
+    _owners: list[tuple[int, int]] = field(default_factory=list)  # (unit, step): owner = unit + step * delta
+
+    def owner(self, position: int) -> int:
+        """The unit that produced normalized character `position`."""
+        if self._starts is None:
+            self._map()
+        assert self._starts is not None
+        entry = bisect.bisect_right(self._starts, position) - 1
+        unit, step = self._owners[entry]
+        return unit + step * (position - self._starts[entry])
+
+    def _map(self) -> None:
+        # `_fold` on the joined text, traced piece by piece: plain characters map one to one
+        # between the characters that shift offsets (whitespace, invisibles, `…`).
+        starts: list[int] = []
+        owners: list[tuple[int, int]] = []
+        size, space = 0, False  # space: the last character produced is a (collapsing) space
+        for piece in self.pieces:
+            text, unit = piece.text, piece.unit
+            if not piece.plain:
+                added = 0
+                for char in text:
+                    if char in _INVISIBLE:
+                        continue
+                    if char.isspace():
+                        if not space:
+                            added, space = added + 1, True
+                        continue
+                    added, space = added + len(_CHAR_MAP.get(char, char)), False
+                if added:
+                    starts.append(size)
+                    owners.append((unit, 0))
+                    size += added
+                continue
+            position = 0
+            for shift in _SHIFTS.finditer(text):
+                at = shift.start()
+                if at > position:
+                    starts.append(size)
+                    owners.append((unit + position, 1))
+                    size, space = size + at - position, text[at - 1].isspace()
+                if shift.group() == "…":
+                    starts.append(size)
+                    owners.append((unit + at, 0))
+                    size, space = size + 3, False
+                else:
+                    first = next((i for i, char in enumerate(shift.group()) if char not in _INVISIBLE), None)
+                    if first is not None and not space:
+                        starts.append(size)
+                        owners.append((unit + at + first, 0))
+                        size, space = size + 1, True
+                position = shift.end()
+            if len(text) > position:
+                starts.append(size)
+                owners.append((unit + position, 1))
+                size, space = size + len(text) - position, text[-1].isspace()
+        self._starts, self._owners = starts, owners
+
+    def overlapping(self, first: int, last: int) -> list[tuple[_Piece, int, int]]:
+        """The pieces holding units first..last, each with the (local) part of it inside."""
+        found = []
+        for piece in self.pieces:
+            low, high = max(first, piece.unit), min(last + 1, piece.unit + piece.units)
+            if low < high:
+                found.append((piece, low - piece.unit, high - piece.unit))
+        return found
 
 
 @dataclass(frozen=True)
@@ -125,19 +200,19 @@ class _Document:
         self.root, self.stash = root, stash
         self.slots: list[_Slot] = []
         self.slot_index: dict[tuple[int, str], int] = {}
-        self.units: list[_Unit] = []
+        self.slot_pieces: list[list[_Piece]] = []  # per slot, in offset order (<br> belongs to none)
+        self.unit_count = 0
         self.segments: list[_Segment] = []
-        self.parent: dict[ElementTree.Element, ElementTree.Element] = {}
         self.blocks: set[ElementTree.Element] = {root}
-        self._current = _Segment()
+        self._current: list[_Piece] = []
         self._block(root)
         self._flush()
 
     # -- reading -------------------------------------------------------------------------------
     def _flush(self) -> None:
-        if self._current.units:
-            self.segments.append(self._current)
-        self._current = _Segment()
+        if self._current:
+            self.segments.append(_Segment(self._current, _fold("".join(p.text for p in self._current))))
+        self._current = []
 
     def _block(self, element: ElementTree.Element) -> None:
         self._flush()
@@ -148,74 +223,107 @@ class _Document:
     def _contents(self, element: ElementTree.Element) -> None:
         self._add_slot(element, "text", element)
         for child in element:
-            self.parent[child] = element
             if not isinstance(child.tag, str):  # comments, processing instructions: no visible text
                 pass
             elif child.tag in INLINE_TAGS:
                 if child.tag == "br":
-                    self._add_unit(_Unit(-1, 0, 0, " "))
+                    self._add(_Piece(-1, 0, 0, self.unit_count, " ", False))
                 self._contents(child)
             else:
                 self._block(child)
             self._add_slot(child, "tail", element)
+
+    def _add(self, piece: _Piece) -> None:
+        self._current.append(piece)
+        self.unit_count += piece.units
 
     def _add_slot(self, element: ElementTree.Element, attr: str, container: ElementTree.Element) -> None:
         index = len(self.slots)
         slot = _Slot(element, attr, container)
         self.slots.append(slot)
         self.slot_index[(id(element), attr)] = index
-        for token in _TOKEN.finditer(slot.get()):
-            stashed, escaped = token.group(1), token.group(2)
-            if stashed is not None:
-                raw = self.stash[int(stashed)] if int(stashed) < len(self.stash) else ""
-                if isinstance(raw, str) and "<" not in raw:
-                    self._add_unit(_Unit(index, token.start(), token.end(), html.unescape(raw)))
+        text = slot.get()
+        pieces: list[_Piece] = []
+        self.slot_pieces.append(pieces)
+        position = 0
+        if "\x02" in text or "&" in text:
+            for token in _SPECIAL.finditer(text):
+                start, end = token.span()
+                if start > position:
+                    pieces.append(_Piece(index, position, start, self.unit_count, text[position:start], True))
+                    self._add(pieces[-1])
+                position = end
+                stashed, escaped = token.group(1), token.group(2)
+                flush = False
+                if stashed is not None:
+                    raw = self.stash[int(stashed)] if int(stashed) < len(self.stash) else ""
+                    if isinstance(raw, str) and "<" not in raw:
+                        piece = _Piece(index, start, end, self.unit_count, html.unescape(raw), False)
+                    else:
+                        # A raw tag (`<b>`) or a whole raw HTML fragment: invisible to matching, and a
+                        # point a highlight must not straddle (it would misnest the HTML).
+                        single = isinstance(raw, str) and _SINGLE_TAG.fullmatch(raw)
+                        piece = _Piece(index, start, end, self.unit_count, "", False, breaks=True)
+                        flush = not single
+                elif escaped is not None:
+                    piece = _Piece(index, start, end, self.unit_count, chr(int(escaped)), False)
                 else:
-                    # A raw tag (`<b>`) or a whole raw HTML fragment: invisible to matching, and a
-                    # point a highlight must not straddle (it would misnest the HTML).
-                    single = isinstance(raw, str) and _SINGLE_TAG.fullmatch(raw)
-                    self._add_unit(_Unit(index, token.start(), token.end(), "", breaks=True))
-                    if not single:
-                        self._flush()
-            elif escaped is not None:
-                self._add_unit(_Unit(index, token.start(), token.end(), chr(int(escaped))))
-            elif len(token.group(0)) > 1:
-                self._add_unit(_Unit(index, token.start(), token.end(), html.unescape(token.group(0))))
-            else:
-                self._add_unit(_Unit(index, token.start(), token.end(), token.group(0)))
-
-    def _add_unit(self, unit: _Unit) -> None:
-        index = len(self.units)
-        self.units.append(unit)
-        segment = self._current
-        segment.units.append(index)
-        for char in unit.text:
-            added = _emit(char, segment.norm)
-            segment.owner.extend([index] * added)
+                    piece = _Piece(index, start, end, self.unit_count, html.unescape(token.group(0)), False)
+                pieces.append(piece)
+                self._add(piece)
+                if flush:
+                    self._flush()
+        if len(text) > position:
+            pieces.append(_Piece(index, position, len(text), self.unit_count, text[position:], True))
+            self._add(pieces[-1])
 
     # -- matching ------------------------------------------------------------------------------
     def find_all(self, quote: str) -> list[tuple[int, int, int]]:
         """Every (segment, start, end) where `quote` occurs, overlapping ones included."""
         found = []
         for number, segment in enumerate(self.segments):
-            text = "".join(segment.norm)
+            text = segment.norm
             start = text.find(quote)
             while start != -1:
                 found.append((number, start, start + len(quote)))
                 start = text.find(quote, start + 1)
         return found
 
-    def context(self, seg: int, start: int, end: int) -> tuple[str, str]:
-        """Normalized text before and after a match, across block boundaries (for prefix/suffix)."""
-        texts = ["".join(s.norm) for s in self.segments]
-        before = " ".join(texts[:seg] + [texts[seg][:start]])
-        after = " ".join([texts[seg][end:]] + texts[seg + 1:])
-        return before, after
+    def fits(self, seg: int, start: int, end: int, prefix: str, suffix: str) -> bool:
+        """Whether the text before the match, across block boundaries and whitespace collapsed,
+        ends with `prefix`, and the text after it starts with `suffix`.
+
+        Reads only as many blocks as it needs: collapsing `X + " " + Y` gives collapsed X, a space
+        and collapsed Y, so once collapsed Y is as long as the prefix, X cannot change the answer."""
+        if prefix:
+            words = self.segments[seg].norm[:start].split()
+            before, number = " ".join(words), seg
+            while len(before) < len(prefix) and number > 0:
+                number -= 1
+                words = self.segments[number].norm.split() + words
+                before = " ".join(words)
+            if not before.endswith(prefix):
+                return False
+        if suffix:
+            words = self.segments[seg].norm[end:].split()
+            after, number = " ".join(words), seg
+            while len(after) < len(suffix) and number < len(self.segments) - 1:
+                number += 1
+                words = words + self.segments[number].norm.split()
+                after = " ".join(words)
+            if not after.startswith(suffix):
+                return False
+        return True
+
+    def first_unit(self, seg: int, start: int) -> int:
+        return self.segments[seg].owner(start)
 
     def display(self, seg: int, start: int, end: int) -> str:
         segment = self.segments[seg]
-        first, last = segment.owner[start], segment.owner[end - 1]
-        return " ".join("".join(self.units[i].text for i in range(first, last + 1)).split())
+        first, last = segment.owner(start), segment.owner(end - 1)
+        text = "".join(piece.text[low:high] if piece.plain else piece.text
+                       for piece, low, high in segment.overlapping(first, last))
+        return " ".join(text.split())
 
     def closest(self, quote: str) -> str:
         """The passage of the body most like `quote`, to show in the error message."""
@@ -224,7 +332,7 @@ class _Document:
         matcher = difflib.SequenceMatcher(autojunk=False)
         matcher.set_seq2(quote)
         for number, segment in enumerate(self.segments):
-            text = "".join(segment.norm)
+            text = segment.norm
             words = [m.span() for m in re.finditer(r"\S+", text)]
             for width in (size - 1, size, size + 1):
                 if width < 1:
@@ -244,22 +352,23 @@ class _Document:
 
     def joined_contains(self, quote: str) -> bool:
         """Whether the quote occurs once block boundaries are read as spaces."""
-        return quote in " ".join(" ".join("".join(s.norm) for s in self.segments).split())
+        return quote in " ".join(" ".join(s.norm for s in self.segments).split())
 
     # -- highlighting --------------------------------------------------------------------------
     def pieces(self, seg: int, start: int, end: int) -> list[tuple[int, int, int]]:
         """The (slot, start, end) runs a highlight is made of."""
         segment = self.segments[seg]
-        first, last = segment.owner[start], segment.owner[end - 1]
+        first, last = segment.owner(start), segment.owner(end - 1)
         runs: list[tuple[int, int, int]] = []
-        for unit in self.units[first:last + 1]:
-            if unit.slot < 0 or unit.breaks:
+        for piece, low, high in segment.overlapping(first, last):
+            if piece.slot < 0 or piece.breaks:
                 runs.append((-1, 0, 0))
                 continue
-            if runs and runs[-1][0] == unit.slot and runs[-1][2] == unit.start:
-                runs[-1] = (unit.slot, runs[-1][1], unit.end)
+            begin, stop = (piece.start + low, piece.start + high) if piece.plain else (piece.start, piece.end)
+            if runs and runs[-1][0] == piece.slot and runs[-1][2] == begin:
+                runs[-1] = (piece.slot, runs[-1][1], stop)
             else:
-                runs.append((unit.slot, unit.start, unit.end))
+                runs.append((piece.slot, begin, stop))
         return [r for r in runs if r[0] >= 0 and r[2] > r[1]]
 
     def marker_position(self, slot: int, offset: int) -> tuple[int, int]:
@@ -277,13 +386,21 @@ class _Document:
                 return self._after_punctuation(slot, offset)
             slot, offset = self.slot_index[(id(container), "tail")], 0
 
+    def _unit_at(self, slot: int, offset: int) -> tuple[str, int] | None:
+        """(text, end) of the unit of `slot` that starts at `offset`, if one does."""
+        for piece in self.slot_pieces[slot]:
+            if piece.plain and piece.start <= offset < piece.end:
+                return piece.text[offset - piece.start], offset + 1
+            if not piece.plain and piece.start == offset:
+                return piece.text, piece.end
+        return None
+
     def _after_punctuation(self, slot: int, offset: int) -> tuple[int, int]:
         """Like a footnote marker, the note goes after closing punctuation: `office.”¹`, not `office¹.”`."""
-        by_start = {u.start: u for u in self.units if u.slot == slot}
-        unit = by_start.get(offset)
-        while unit is not None and unit.text and all(c in _CLOSING for c in unit.text):
-            offset = unit.end
-            unit = by_start.get(offset)
+        unit = self._unit_at(slot, offset)
+        while unit is not None and unit[0] and all(c in _CLOSING for c in unit[0]):
+            offset = unit[1]
+            unit = self._unit_at(slot, offset)
         return slot, offset
 
 
@@ -303,7 +420,7 @@ def anchor(root: ElementTree.Element, stash: Sequence[object], annotations: Sequ
             continue
         assert match is not None
         seg, start, _end = match
-        first_unit = document.segments[seg].owner[start]
+        first_unit = document.first_unit(seg, start)
         result.anchors.append(Anchor(index, document.display(*match), first_unit))
         chosen.append((index, match))
     result.anchors.sort(key=lambda a: (a.first_unit, a.index))
@@ -329,12 +446,7 @@ def _choose(document: _Document, annotation: Annotation) -> tuple[tuple[int, int
         return None, f"annotation quote not found: {shown}{hint}"
     prefix, suffix = normalize(annotation.prefix), normalize(annotation.suffix)
     if prefix or suffix:
-        fitting = []
-        for match in matches:
-            before, after = document.context(*match)
-            before, after = " ".join(before.split()), " ".join(after.split())
-            if (not prefix or before.endswith(prefix)) and (not suffix or after.startswith(suffix)):
-                fitting.append(match)
+        fitting = [match for match in matches if document.fits(*match, prefix, suffix)]
         if not fitting:
             given = " and ".join(f"{name} {_quoted(value)}" for name, value in
                                  (("prefix", annotation.prefix), ("suffix", annotation.suffix)) if value.strip())
