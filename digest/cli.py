@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=5500, help="port (default: 5500)")
     s.add_argument("--open", action="store_true", help="open the site in a browser")
     s.add_argument("--no-drafts", action="store_true", help="hide drafts (shown by default while previewing)")
+    s.add_argument("--out", type=Path, help="folder for the preview files (default: SITE/.cache/preview-PORT; "
+                   "public/ is left to `build`)")
 
     i = commands.add_parser("import", help="convert scraped text, saved HTML pages or feeds into content/")
     i.add_argument("sources", nargs="+", type=Path, metavar="SOURCE", help="file or folder to import")

@@ -248,7 +248,9 @@ def load_config(root: Path, diags: Diagnostics, base_url: str | None = None) -> 
     except (ZoneInfoNotFoundError, ValueError):
         top.error("timezone", f"unknown time zone `{cfg['timezone']}` (use an IANA name such as `Europe/Paris`)")
         cfg["timezone"] = "UTC"
-    url = base_url or top.get("base_url", None, _is_str, "a URL such as `https://example.org/news/`")
+    # Read the key even when --base-url overrides it, so it is not reported as an unknown setting.
+    configured_url = top.get("base_url", None, _is_str, "a URL such as `https://example.org/news/`")
+    url = base_url or configured_url
     if url is not None:
         if not re.match(r"^https?://[^/\s]+", url):
             top.error("base_url", f"`base_url` must start with http:// or https://, not `{url}`")

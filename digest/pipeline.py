@@ -6,7 +6,7 @@ import gc
 import multiprocessing
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -161,6 +161,12 @@ class Builder:
         self.jobs = jobs or os.cpu_count() or 1
         self._memo: dict[str, _Memo] = {}
         self.last_stats: dict[str, int] = {}
+
+    def forget(self, rel_paths: Iterable[str]) -> None:
+        """Redo these files next build even if mtime and size match: a watcher saw their bytes change
+        (a second save within one timestamp tick can keep both)."""
+        for rel in rel_paths:
+            self._memo.pop(rel, None)
 
     def build(self) -> BuildResult:
         # The build allocates millions of small, mostly acyclic objects; the cyclic collector's

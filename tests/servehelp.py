@@ -1,0 +1,110 @@
+"""Run `python build.py serve` as a subprocess for the serve tests, and poll it."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Self, TypeVar
+
+from tests.conftest import REPO, free_port
+
+T = TypeVar("T")
+TIMEOUT = 60.0  # generous: the tests share two loaded cores
+
+
+def wait_for(check: Callable[[], T], timeout: float = TIMEOUT, what: str = "condition") -> T:
+    """Poll `check` until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(0.05)
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8")
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return 0, ""
+
+
+class Server:
+    """`build.py serve --site SITE --port PORT` with its output captured in files."""
+
+    def __init__(self, site: Path, *extra: str, port: int | None = None):
+        self.site = site
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        logs = site.parent
+        self.out_path, self.err_path = logs / f"serve-{self.port}.out", logs / f"serve-{self.port}.err"
+        self._out, self._err = self.out_path.open("wb"), self.err_path.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "build.py", "serve", "--site", str(site), "--port", str(self.port), *extra],
+            cwd=REPO, stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL,
+        )
+
+    @property
+    def stdout(self) -> str:
+        return self.out_path.read_text(encoding="utf-8", errors="replace")
+
+    @property
+    def stderr(self) -> str:
+        return self.err_path.read_text(encoding="utf-8", errors="replace")
+
+    def get(self, path: str = "") -> tuple[int, str]:
+        return fetch(self.url + path)
+
+    def wait_first_build(self) -> None:
+        """Until then the server may show the previous run's preview, or a "Building" page."""
+        def check() -> bool:
+            assert self.proc.poll() is None, f"serve exited with {self.proc.returncode}:\n{self.stderr}"
+            return "\nbuilt " in self.stdout or "build failed" in self.stderr
+
+        wait_for(check, what="the first build")
+
+    def wait_page(self, path: str, contains: str, status: int = 200) -> str:
+        self.wait_first_build()
+
+        def check() -> str | None:
+            assert self.proc.poll() is None, f"serve exited with {self.proc.returncode}:\n{self.stderr}"
+            code, body = self.get(path)
+            return body if code == status and contains in body else None
+
+        return wait_for(check, what=f"/{path} to answer {status} with {contains!r}")
+
+    def stop(self, sig: int = signal.SIGINT) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(TIMEOUT)
+        finally:
+            self._out.close()
+            self._err.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:
+            self.stop()
+        if self.proc.poll() is None:  # pragma: no cover - only if the clean stop failed
+            self.proc.kill()
+            self.proc.wait()
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
