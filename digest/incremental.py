@@ -17,10 +17,12 @@ from .site import Page, Story
 
 
 def folder_fingerprint(folders: list[Path]) -> str:
+    """Hash of the templates; static/ is left out: assets are copied, not rendered into pages,
+    so a CSS edit must not re-render every page."""
     digest = hashlib.sha256()
     for folder in folders:
         for path in sorted(folder.rglob("*")):
-            if path.is_file():
+            if path.is_file() and path.relative_to(folder).parts[0] != "static":
                 digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
                 digest.update(path.read_bytes())
     return digest.hexdigest()

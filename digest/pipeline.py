@@ -291,7 +291,7 @@ class Builder:
             folders = template_dirs(config.root)
             # Pages of a site with its own templates are always rendered: its templates may show
             # data we cannot see in a page's declared dependencies.
-            skippable = folders == [THEME_DIR] or all(d.resolve() == THEME_DIR.resolve() for d in folders)
+            skippable = not _overrides_templates(config.root)
             base = global_key(config, folders, self.options.drafts) if skippable else None
             by_id = {id(s): s for s in site.stories}
             full_keys = {i: content_keys[s.article.slug] for i, s in by_id.items()}
@@ -362,6 +362,14 @@ class Builder:
 
 
 _render_job: tuple[Site, StagedOutput] | None = None
+
+
+def _overrides_templates(site_root: Path) -> bool:
+    """Does the site replace any theme template (not just add static assets)?"""
+    own = site_root / "templates"
+    if not own.is_dir() or own.resolve() == THEME_DIR.resolve():
+        return False
+    return any(p.is_file() and p.relative_to(own).parts[0] != "static" for p in own.rglob("*"))
 
 
 def _render_in_worker(todo: list[tuple[int, str | None]]) -> list:

@@ -143,13 +143,13 @@ class Renderer:
             template = self.env.get_template(page.template)
             html = template.render(page=page, **page.context)
         except jinja2.TemplateSyntaxError as exc:
-            raise TemplateProblem(Diagnostic(_template_path(exc.filename, exc.name), exc.lineno or 0, "error",
+            raise TemplateProblem(Diagnostic(_template_path(exc.filename, exc.name, self.site.config.root), exc.lineno or 0, "error",
                                              f"template syntax error: {exc.message}")) from None
         except jinja2.TemplateNotFound as exc:
             raise TemplateProblem(Diagnostic(f"templates/{page.template}", 0, "error",
                                              f"template not found: {exc.name}")) from None
         except Exception as exc:  # noqa: BLE001 - any failure inside a template is reported with its line
-            path, line = _template_frame(exc)
+            path, line = _template_frame(exc, self.site.config.root)
             raise TemplateProblem(Diagnostic(path, line, "error", f"template error: {exc}"), page.path) from None
         # Inline cross-links were left as markers by the per-article stage: link them from this page.
         html = substitute(html, lambda target: self.crosslink(page.path, target))
@@ -169,19 +169,21 @@ def _site_path(target: Any) -> str:
     raise TypeError(f"url() needs a page, story, tag or path, not {type(target).__name__}")
 
 
-def _template_path(filename: str | None, name: str | None) -> str:
+def _template_path(filename: str | None, name: str | None, site_root: Path) -> str:
+    """Site-relative for the site's own templates (the CLI adds the site folder), absolute for
+    the built-in theme's when the site is elsewhere."""
     if filename:
-        path = Path(filename)
+        path = Path(filename).resolve()
         try:
-            return str(path.relative_to(Path.cwd()))
+            return path.relative_to(site_root.resolve()).as_posix()
         except ValueError:
             return str(path)
     return f"templates/{name}"
 
 
-def _template_frame(exc: BaseException) -> tuple[str, int]:
+def _template_frame(exc: BaseException, site_root: Path) -> tuple[str, int]:
     """Jinja rewrites tracebacks so template frames carry the template's file and line."""
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if frame.filename.endswith((".html", ".xml", ".txt", ".j2")):
-            return _template_path(frame.filename, None), frame.lineno or 0
+            return _template_path(frame.filename, None, site_root), frame.lineno or 0
     return "templates", 0

@@ -168,3 +168,15 @@ def test_usage_error_exits_2(tmp_path: Path) -> None:
 
     result = run_cli("build", "--no-such-option")
     assert result.code == 2 and "unrecognized arguments" in result.err
+
+
+def test_template_error_paths_are_right_with_site_elsewhere(tmp_path: Path) -> None:
+    from .conftest import run_cli
+
+    write_site(tmp_path / "elsewhere" / "site", {
+        "content/good.md": GOOD,
+        "templates/term.html": "{% extends 'base.html' %}{% block main %}{{ nope }}{% endblock %}",
+    })
+    result = run_cli("build", "--site", "elsewhere/site", cwd=tmp_path)
+    assert result.code == 1
+    assert "elsewhere/site/templates/term.html:1: error: template error: 'nope' is undefined" in result.err

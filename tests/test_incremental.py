@@ -131,3 +131,16 @@ def test_parallel_and_serial_builds_agree(example_site: Path, tmp_path: Path, mo
     parallel = Builder(BuildOptions(site=example_site, out=tmp_path / "parallel"), jobs=2)
     assert parallel.build().ok and parallel.last_stats["processed"] > 100
     assert tree_digest(tmp_path / "serial") == tree_digest(tmp_path / "parallel")
+
+
+def test_stylesheet_edit_copies_the_asset_without_rerendering_pages(example_site: Path) -> None:
+    theme = Path(__file__).resolve().parents[1] / "templates"
+    (example_site / "templates").mkdir()
+    shutil.copytree(theme / "static", example_site / "templates/static")  # a site's own stylesheet
+    builder = Builder(BuildOptions(site=example_site))
+    assert builder.build().ok
+    with open(example_site / "templates/static/style.css", "a") as handle:
+        handle.write("\n.new-rule { color: red; }\n")
+    result = builder.build()
+    assert result.ok and result.written == 1 and result.counts["rendered"] == 0
+    assert ".new-rule" in (example_site / "public/static/style.css").read_text()
