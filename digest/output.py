@@ -30,6 +30,9 @@ class StagedOutput:
                               f"(no {MANIFEST}); choose an empty or new --out folder")
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         self.staging = Path(tempfile.mkdtemp(prefix=".digest-staging-", dir=out_dir.parent))
+        # First build into a new (or empty) folder: stage the whole tree and rename it into
+        # place in one step. Otherwise stage flat and replace just the changed files.
+        self.fresh = self.previous is None
         self.entries: dict[str, tuple[str, str]] = {}  # file -> (sha256 of bytes, page fingerprint)
         self.changed: list[str] = []
 
@@ -58,7 +61,12 @@ class StagedOutput:
         previous = (self.previous or {}).get(rel)
         if previous is not None and previous[0] == digest and (self.out_dir / rel).is_file():
             return rel, digest, fingerprint or "", False  # same bytes as last time: don't touch
-        (self.staging / _staged_name(rel)).write_bytes(data)
+        if self.fresh:
+            target = self.staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        else:
+            (self.staging / _staged_name(rel)).write_bytes(data)
         return rel, digest, fingerprint or "", True
 
     def record(self, rel: str, digest: str, fingerprint: str, staged: bool) -> None:
@@ -76,6 +84,8 @@ class StagedOutput:
 
     def commit(self) -> tuple[int, int]:
         """Move changed files into place and delete stale ones; returns (written, removed)."""
+        if self.fresh:
+            return self._commit_fresh()
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             for rel in self.changed:
@@ -98,6 +108,20 @@ class StagedOutput:
             return len(self.changed), removed
         finally:
             self.discard()
+
+
+    def _commit_fresh(self) -> tuple[int, int]:
+        manifest = json.dumps({rel: list(entry) for rel, entry in sorted(self.entries.items())}, indent=0).encode()
+        (self.staging / MANIFEST).write_bytes(manifest)
+        try:
+            if self.out_dir.is_dir():
+                self.out_dir.rmdir()  # empty (checked in __init__); rename needs the name free
+            os.chmod(self.staging, 0o755)  # mkdtemp makes it private; a published folder is not
+            os.rename(self.staging, self.out_dir)
+        except OSError:
+            self.discard()
+            raise
+        return len(self.changed), 0
 
 
 def _staged_name(rel: str) -> str:

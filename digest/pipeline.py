@@ -15,13 +15,13 @@ from .cache import ArticleCache, article_key, article_settings_key
 from .config import SiteConfig, load_config
 from .content import Article, load_article
 from .diagnostics import Diagnostic, Diagnostics
-from .feeds import feed_jobs, render_feed
+from .feeds import FeedJob, feed_jobs, render_feed
 from .incremental import card_key, feed_fingerprint, global_key, page_fingerprint
 from .markup import RenderedArticle, render_article
 from .markup.crosslinks import place_in_file
 from .output import OutputError, StagedOutput
 from .render import THEME_DIR, Renderer, TemplateProblem, template_dirs
-from .site import Site, build_site
+from .site import Page, Site, build_site
 from .sitemap import sitemap_files
 
 
@@ -136,14 +136,25 @@ class _Memo:
 _worker_config: SiteConfig | None = None
 
 
+_worker_cache: ArticleCache | None = None
+
+
 def _init_worker(config: SiteConfig) -> None:
-    global _worker_config
-    _worker_config = config
+    global _worker_config, _worker_cache
+    _worker_config, _worker_cache = config, ArticleCache(config.root)
 
 
-def _process_in_worker(job: tuple[str, bytes]) -> tuple[Article | None, RenderedArticle | None, list[Diagnostic]]:
-    assert _worker_config is not None
-    return process_file(job[0], job[1], _worker_config)
+def _process_and_cache(job: tuple[str, bytes, str], config: SiteConfig, cache: ArticleCache):
+    """Process one file and store the result; in workers, so cache writes overlap other work."""
+    rel, data, key = job
+    outcome = process_file(rel, data, config)
+    cache.put(key, outcome)
+    return outcome
+
+
+def _process_in_worker(job: tuple[str, bytes, str]) -> tuple[Article | None, RenderedArticle | None, list[Diagnostic]]:
+    assert _worker_config is not None and _worker_cache is not None
+    return _process_and_cache(job, _worker_config, _worker_cache)
 
 
 class Builder:
@@ -251,9 +262,8 @@ class Builder:
                 cache_hits += 1
             else:
                 todo.append((rel, data, key, stat.st_mtime_ns, stat.st_size))
-        for (rel, _, key, mtime, size), outcome in zip(todo, self._run(config, [(t[0], t[1]) for t in todo])):
+        for (rel, _, key, mtime, size), outcome in zip(todo, self._run(config, [(t[0], t[1], t[2]) for t in todo])):
             article, rendered, problems = outcome
-            cache.put(key, (article, rendered, problems))
             results[rel] = _Memo(mtime, size, settings_key, key, article, rendered, problems)
         self._memo = results
         self.last_stats = {"files": len(files), "memo_hits": memo_hits, "cache_hits": cache_hits, "processed": len(todo)}
@@ -262,11 +272,12 @@ class Builder:
             diags.extend(memo.diagnostics)
         return ordered
 
-    def _run(self, config: SiteConfig, jobs: list[tuple[str, bytes]]):
+    def _run(self, config: SiteConfig, jobs: list[tuple[str, bytes, str]]):
         if len(jobs) < PARALLEL_THRESHOLD or self.jobs < 2:
             outcomes = []
-            for done, (rel, data) in enumerate(jobs, 1):
-                outcomes.append(process_file(rel, data, config))
+            cache = ArticleCache(config.root)
+            for done, job in enumerate(jobs, 1):
+                outcomes.append(_process_and_cache(job, config, cache))
                 self.progress("articles", done, len(jobs))
             return outcomes
         # fork: workers start in milliseconds and inherit imported modules.
@@ -296,31 +307,33 @@ class Builder:
             by_id = {id(s): s for s in site.stories}
             full_keys = {i: content_keys[s.article.slug] for i, s in by_id.items()}
             card_keys = {i: card_key(s, full_keys[i]) for i, s in by_id.items()}
+            statics = static_files(config)
+            # A site's own file (say robots.txt or feed.xml in static/) wins over a generated one.
+            feeds = [job for job in feed_jobs(site) if job.path not in statics]
+            items: list[Page | FeedJob] = [*site.pages, *feeds]
+            newest = site.stories[0] if site.stories else None
             todo: list[tuple[int, str | None]] = []
-            for index, page in enumerate(site.pages):
-                fingerprint = page_fingerprint(page, base, full_keys, card_keys) if base else None
-                if not staged.unchanged(page.path, fingerprint):
+            for index, item in enumerate(items):
+                if not base:
+                    fingerprint = None
+                elif isinstance(item, Page):
+                    fingerprint = page_fingerprint(item, base, full_keys, card_keys)
+                else:
+                    fingerprint = feed_fingerprint(item, base, full_keys, card_keys, newest)
+                if not staged.unchanged(item.path, fingerprint):
                     todo.append((index, fingerprint))
             template_problems: dict[Diagnostic, list[str]] = {}
-            for outcome in self._render_pages(site, staged, todo):
+            for outcome in self._render_pages(site, staged, items, todo):
                 if isinstance(outcome, TemplateProblem):
                     template_problems.setdefault(outcome.diagnostic, []).append(outcome.page_path)
                 else:
                     staged.record(*outcome)
-                    rendered_pages += 1
+                    rendered_pages += outcome[0].endswith(".html")
             for diagnostic, pages in template_problems.items():
                 others = f" and {len(pages) - 1} other page{'s' * (len(pages) > 2)}" if len(pages) > 1 else ""
                 diags.error(diagnostic.path, diagnostic.line, f"{diagnostic.message} (rendering {pages[0]}{others})")
-            statics = static_files(config)
-            # Feeds and the sitemap are cheap and depend on many stories: written every build
-            # (StagedOutput leaves a file alone when its bytes are unchanged).
-            newest = site.stories[0] if site.stories else None
-            for job in feed_jobs(site):
-                if job.path in statics:
-                    continue
-                fingerprint = feed_fingerprint(job, base, full_keys, card_keys, newest) if base else None
-                if not staged.unchanged(job.path, fingerprint):
-                    staged.add(job.path, render_feed(site, job), fingerprint)
+            # The sitemap depends on every page: written every build (StagedOutput leaves the
+            # file alone when its bytes are unchanged).
             for site_path, data in sitemap_files(site).items():
                 if site_path not in statics:  # a file the site supplies itself (its own robots.txt) wins
                     staged.add(site_path, data)
@@ -336,17 +349,18 @@ class Builder:
         return rendered_pages
 
 
-    def _render_pages(self, site: Site, staged: StagedOutput, todo: list[tuple[int, str | None]]) -> list:
+    def _render_pages(self, site: Site, staged: StagedOutput, items: list[Page | FeedJob],
+                      todo: list[tuple[int, str | None]]) -> list:
         """Render and stage the given pages: in forked workers when there are many (they inherit
         the site graph, so nothing big is pickled), else here."""
         global _render_job
         if len(todo) < PARALLEL_THRESHOLD or self.jobs < 2:
             outcomes = []
             for start in range(0, len(todo), 50):
-                outcomes.extend(_render_slice(site, staged, todo[start:start + 50]))
+                outcomes.extend(_render_slice(site, staged, items, todo[start:start + 50]))
                 self.progress("pages", len(outcomes), len(todo))
             return outcomes
-        _render_job = (site, staged)
+        _render_job = (site, staged, items)
         try:
             context = multiprocessing.get_context("fork")
             size = max(8, min(200, len(todo) // (self.jobs * 6)))
@@ -361,7 +375,7 @@ class Builder:
             _render_job = None
 
 
-_render_job: tuple[Site, StagedOutput] | None = None
+_render_job: tuple[Site, StagedOutput, list[Page | FeedJob]] | None = None
 
 
 def _overrides_templates(site_root: Path) -> bool:
@@ -377,16 +391,17 @@ def _render_in_worker(todo: list[tuple[int, str | None]]) -> list:
     return _render_slice(*_render_job, todo)
 
 
-def _render_slice(site: Site, staged: StagedOutput, todo: list[tuple[int, str | None]]) -> list:
+def _render_slice(site: Site, staged: StagedOutput, items: list[Page | FeedJob], todo: list[tuple[int, str | None]]) -> list:
     global _renderer
     if _renderer is None or _renderer.site is not site:
         _renderer = Renderer(site)  # one site at a time: the old graph can be freed
     renderer = _renderer
     outcomes: list = []
     for index, fingerprint in todo:
-        page = site.pages[index]
+        item = items[index]
         try:
-            outcomes.append(staged.stage(page.path, renderer.render(page), fingerprint))
+            data = renderer.render(item) if isinstance(item, Page) else render_feed(site, item)
+            outcomes.append(staged.stage(item.path, data, fingerprint))
         except TemplateProblem as problem:
             outcomes.append(problem)
     return outcomes

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import traceback
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,7 @@ def make_environment(site_root: Path) -> jinja2.Environment:
     return env
 
 
+@lru_cache(maxsize=4096)
 def _long_date(value: dt.date | dt.datetime) -> str:
     return f"{value.day} {value:%B %Y}"
 
@@ -101,6 +103,7 @@ class Renderer:
         # path), and a story appears on its edition, the digest and every tag page: render once.
         self._cards: dict[tuple[int, str, str], Markup] = {}
         self.page: Page | None = None
+        self.prefix = ""
         self._install_globals()
 
     def story_annotation_counts(self, story: Story) -> list[tuple[Any, int]]:
@@ -115,14 +118,23 @@ class Renderer:
         without context (Jinja then builds each macro module once instead of once per page)."""
         urls = self.urls
 
+        links: dict[tuple[str, str], str] = {}
+
         def url(target: Any) -> str:
-            return urls.link(self.page.path, _site_path(target))
+            # Links depend only on the page's depth and the target: the same few hundred are
+            # asked for on every page (navigation, tags), so remember them.
+            path = target.url if isinstance(target, (Story, Term)) else _site_path(target)
+            key = (self.prefix, path)
+            href = links.get(key)
+            if href is None:
+                href = links[key] = urls.link(self.page.path, path)
+            return href
 
         def absolute_url(target: Any) -> str | None:
             return urls.absolute(_site_path(target))
 
         def card(story: Story, heading: str = "h3") -> Markup:
-            prefix = urls.root_prefix(self.page.path)
+            prefix = self.prefix
             key = (id(story), heading, prefix)
             html = self._cards.get(key)
             if html is None:
@@ -139,7 +151,7 @@ class Renderer:
 
     def render(self, page: Page) -> bytes:
         try:
-            self.page = page
+            self.page, self.prefix = page, self.urls.root_prefix(page.path)
             template = self.env.get_template(page.template)
             html = template.render(page=page, **page.context)
         except jinja2.TemplateSyntaxError as exc:
