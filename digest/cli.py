@@ -26,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--drafts", action="store_true", help="include articles marked `draft: true`")
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
     b.add_argument("--quiet", action="store_true", help="print only problems and the summary")
+    b.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
+                   help="worker processes for large builds (default: all cores)")
 
     s = commands.add_parser("serve", help="build, serve on localhost and rebuild on every change")
     _site_options(s)
@@ -44,6 +46,16 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--force", action="store_true", help="replace a content file recognised as the same article (never a hand-written one)")
     i.add_argument("--dry-run", action="store_true", help="show what would be written, write nothing")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def _site_options(parser: argparse.ArgumentParser) -> None:
@@ -69,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_build(args: argparse.Namespace) -> int:
     options = BuildOptions(site=args.site, out=args.out, base_url=args.base_url, drafts=args.drafts, strict=args.strict)
     progress = ProgressLine(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
-    result = Builder(options, progress=progress).build()
+    result = Builder(options, jobs=args.jobs, progress=progress).build()
     if progress:
         progress.clear()
     prefix = _display_prefix(args.site)
