@@ -94,6 +94,13 @@ class ArticleCache:
         except OSError:
             pass  # a read-only or full disk only costs speed
 
+    def remove(self, keys: set[str]) -> None:
+        for key in keys:
+            try:
+                self._path(key).unlink()
+            except OSError:
+                pass
+
     def prune(self, keep: set[str]) -> None:
         """Drop entries no build will ask for again (edited or deleted articles)."""
         if not self.folder.is_dir():

@@ -42,7 +42,7 @@ class StagedOutput:
             return False
         rel = output_file(site_path)
         previous = (self.previous or {}).get(rel)
-        if previous is None or previous[1] != fingerprint or rel in self.entries or not (self.out_dir / rel).is_file():
+        if previous is None or previous[1] != fingerprint or rel in self.entries or not os.path.isfile(os.path.join(self.out_dir, rel)):
             return False
         self.entries[rel] = previous
         return True

@@ -171,6 +171,8 @@ class Builder:
         self.progress = progress or (lambda stage, done, total: None)
         self.jobs = jobs or os.cpu_count() or 1
         self._memo: dict[str, _Memo] = {}
+        self._pruned = False
+        self._replaced_keys: set[str] = set()
         self.last_stats: dict[str, int] = {}
 
     def forget(self, rel_paths: Iterable[str]) -> None:
@@ -226,7 +228,12 @@ class Builder:
         result.diagnostics = diags.sorted()
         if not result.ok:
             return result
-        ArticleCache(config.root).prune({m.key for m in processed})
+        cache = ArticleCache(config.root)
+        if not self._pruned:
+            cache.prune({m.key for m in processed})  # once per process: it lists the whole cache
+            self._pruned = True
+        else:
+            cache.remove(self._replaced_keys - {m.key for m in processed})
         result.site = site
         result.elapsed = time.perf_counter() - started
         result.counts.update(
@@ -265,6 +272,7 @@ class Builder:
         for (rel, _, key, mtime, size), outcome in zip(todo, self._run(config, [(t[0], t[1], t[2]) for t in todo])):
             article, rendered, problems = outcome
             results[rel] = _Memo(mtime, size, settings_key, key, article, rendered, problems)
+        self._replaced_keys = {m.key for m in self._memo.values()} - {m.key for m in results.values()}
         self._memo = results
         self.last_stats = {"files": len(files), "memo_hits": memo_hits, "cache_hits": cache_hits, "processed": len(todo)}
         ordered = [results[rel] for rel, _ in files if rel in results]
