@@ -76,6 +76,11 @@ class StagedOutput:
         if staged:
             self.changed.append(rel)
 
+    def keep_previous(self) -> None:
+        """Every file of the last build not produced again stays as it is (an in-place edit)."""
+        for rel, entry in (self.previous or {}).items():
+            self.entries.setdefault(rel, entry)
+
     def add_file(self, site_path: str, source: Path) -> None:
         self.add(site_path, source.read_bytes())
 

@@ -38,7 +38,7 @@ class BuildOptions:
         return self.out if self.out is not None else self.site / "public"
 
 
-@dataclass
+@dataclass(repr=False)  # its site graph is large and cyclic: never dump it in a traceback
 class BuildResult:
     diagnostics: list[Diagnostic]
     site: Site | None = None
@@ -133,6 +133,34 @@ class _Memo:
     diagnostics: list[Diagnostic]
 
 
+@dataclass
+class _LastBuild:
+    """What an in-place edit (Builder._edit_in_place) needs from the last full build."""
+
+    site: Site
+    config_key: str
+    base: str | None
+    out_dir: Path
+    keys: dict[str, str]  # content file -> cache key
+    signatures: dict[str, str]  # content file -> graph_signature
+    full_keys: dict[int, str]
+    card_keys: dict[int, str]
+    graph_diags: list[Diagnostic]
+    article_pages: dict[str, Page]
+    counts: dict[str, int]
+
+
+def graph_signature(article: Article, rendered: RenderedArticle) -> str:
+    """Everything of an article that pages other than its own can show or depend on."""
+    a, r = article, rendered
+    return repr((
+        a.slug, a.title, a.date, a.updated, a.summary, a.editor_note, a.source, a.source_url, a.author,
+        a.section, a.dateline, a.tags, a.draft, sorted((str(k), repr(v)) for k, v in a.extra.items()),
+        tuple((x.target, x.title, x.url) for x in a.related), tuple((x.kind, x.rating) for x in a.annotations),
+        r.summary, r.editor_note_html, tuple(c.target for c in r.crossrefs),
+    ))
+
+
 _worker_config: SiteConfig | None = None
 
 
@@ -173,6 +201,8 @@ class Builder:
         self._memo: dict[str, _Memo] = {}
         self._pruned = False
         self._replaced_keys: set[str] = set()
+        self._last: _LastBuild | None = None
+        self._write_state: tuple | None = None
         self.last_stats: dict[str, int] = {}
 
     def forget(self, rel_paths: Iterable[str]) -> None:
@@ -209,6 +239,12 @@ class Builder:
         mark = time.perf_counter()
         processed = self._process_all(config, diags)
         timings["articles"], mark = time.perf_counter() - mark, time.perf_counter()
+        fast = self._edit_in_place(config, processed, diags, result)
+        if fast is not None:
+            timings["pages"] = time.perf_counter() - mark
+            return fast
+        self._last = None
+        file_diag_count = len(diags.items)
         entries = [(m.article, m.rendered) for m in processed
                    if m.article is not None and m.rendered is not None and (options.drafts or not m.article.draft)]
         site = build_site(config, entries, diags)
@@ -222,6 +258,7 @@ class Builder:
             result.diagnostics = diags.sorted()
             return result
 
+        graph_diags = diags.items[file_diag_count:]
         content_keys = {m.article.slug: m.key for m in processed if m.article is not None}
         rendered_pages = self._write(config, site, content_keys, out_dir, diags, result)
         timings["pages"] = time.perf_counter() - mark
@@ -242,6 +279,89 @@ class Builder:
             editions=len(site.editions),
             rendered=rendered_pages,
         )
+        if self._write_state is not None and not options.strict:
+            base, full_keys, card_keys = self._write_state
+            self._last = _LastBuild(
+                site=site, config_key=config.fingerprint(), base=base, out_dir=out_dir,
+                keys={rel: m.key for rel, m in self._memo.items()},
+                signatures={rel: graph_signature(m.article, m.rendered) for rel, m in self._memo.items()
+                            if m.article is not None and m.rendered is not None},
+                full_keys=full_keys, card_keys=card_keys, graph_diags=graph_diags,
+                article_pages={p.deps.full[0].article.slug: p for p in site.pages
+                               if p.kind == "article" and p.deps is not None and p.deps.full},
+                counts=dict(result.counts),
+            )
+        return result
+
+    def _edit_in_place(self, config: SiteConfig, processed: list[_Memo], diags: Diagnostics,
+                       result: BuildResult) -> BuildResult | None:
+        """The rebuild an editor waits for in `serve`: when the only changes are to article files
+        and none changes anything another page shows (title, date, tags, summary, links...),
+        the site graph stands; render just those articles' pages and the feeds that carry them.
+
+        Returns None whenever that is not certain, and the full build runs instead.
+        """
+        last = self._last
+        if last is None or last.out_dir != self.options.out_dir or last.config_key != config.fingerprint():
+            return None
+        if set(last.keys) != {rel for rel in self._memo}:
+            return None  # files added or removed
+        changed = [(rel, m) for rel, m in self._memo.items() if last.keys[rel] != m.key]
+        if not changed or any(m.article is None or m.rendered is None or any(d.level == "error" for d in m.diagnostics)
+                               for _, m in changed):
+            return None
+        if any(graph_signature(m.article, m.rendered) != last.signatures.get(rel) for rel, m in changed):
+            return None
+        if last.base is None or _overrides_templates(config.root) or \
+                global_key(config, template_dirs(config.root), self.options.drafts) != last.base:
+            return None
+        site = last.site
+        stories = []
+        for _, memo in changed:
+            story = site.by_slug.get(memo.article.slug)
+            if story is None:  # a draft while drafts are hidden: no page shows it
+                continue
+            story.article, story.rendered = memo.article, memo.rendered
+            last.full_keys[id(story)] = memo.key
+            stories.append(story)
+        try:
+            staged = StagedOutput(self.options.out_dir)
+        except OutputError:
+            return None
+        try:
+            changed_ids = {id(s) for s in stories}
+            items: list[Page | FeedJob] = [last.article_pages[s.article.slug] for s in stories]
+            items += [job for job in feed_jobs(site) if any(id(s) in changed_ids for s in job.stories)]
+            statics = static_files(config)
+            items = [item for item in items if item.path not in statics]
+            newest = site.stories[0] if site.stories else None
+            todo = []
+            for index, item in enumerate(items):
+                fingerprint = (page_fingerprint(item, last.base, last.full_keys, last.card_keys) if isinstance(item, Page)
+                               else feed_fingerprint(item, last.base, last.full_keys, last.card_keys, newest))
+                todo.append((index, fingerprint))
+            rendered = 0
+            for outcome in _render_slice(site, staged, items, todo):
+                if isinstance(outcome, TemplateProblem):
+                    staged.discard()
+                    self._last = None
+                    return None  # let the full build report it
+                staged.record(*outcome)
+                rendered += outcome[0].endswith(".html")
+            for site_path, source in statics.items():
+                staged.add(site_path, source.read_bytes())
+            staged.keep_previous()
+            result.written, result.removed = staged.commit()
+        except BaseException:
+            staged.discard()
+            raise
+        for rel, memo in changed:
+            last.keys[rel] = memo.key
+        diags.extend(last.graph_diags)
+        result.diagnostics = diags.sorted()
+        result.site = site
+        result.counts.update(last.counts, rendered=rendered)
+        result.elapsed = 0.0
         return result
 
     def _process_all(self, config: SiteConfig, diags: Diagnostics) -> list[_Memo]:
@@ -306,6 +426,7 @@ class Builder:
             diags.error(str(out_dir), 0, str(exc).split(": ", 1)[-1])
             return 0
         rendered_pages = 0
+        self._write_state = None
         try:
             folders = template_dirs(config.root)
             # Pages of a site with its own templates are always rendered: its templates may show
@@ -315,6 +436,7 @@ class Builder:
             by_id = {id(s): s for s in site.stories}
             full_keys = {i: content_keys[s.article.slug] for i, s in by_id.items()}
             card_keys = {i: card_key(s, full_keys[i]) for i, s in by_id.items()}
+            self._write_state = (base, full_keys, card_keys)
             statics = static_files(config)
             # A site's own file (say robots.txt or feed.xml in static/) wins over a generated one.
             feeds = [job for job in feed_jobs(site) if job.path not in statics]

@@ -21,7 +21,7 @@ from .slugs import slugify, tag_key
 from .urls import Urls
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Term:
     """One value of a taxonomy (a tag, a source, a section) and the stories that carry it."""
 
@@ -42,7 +42,7 @@ class Term:
         return self.url + "feed.xml"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Taxonomy:
     name: str
     url: str
@@ -53,7 +53,7 @@ class Taxonomy:
         return self.name.replace("_", " ").capitalize()
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class RelatedLink:
     """An entry of a story's `related`, resolved: to a story in the digest, an outside URL, or nothing."""
 
@@ -66,7 +66,7 @@ class RelatedLink:
         return "internal" if self.story else ("external" if self.url else "unresolved")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Edition:
     day: dt.date
     url: str
@@ -75,7 +75,7 @@ class Edition:
     next: Edition | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Story:
     """An article placed in the site: its parsed fields, its HTML, and its links to the rest."""
 
@@ -104,11 +104,16 @@ class Story:
         return self.terms.get("tags", [])
 
     @property
+    def summary(self) -> str:
+        """The summary as written, else the one derived from the body (never the empty field)."""
+        return self.rendered.summary
+
+    @property
     def has_related(self) -> bool:
         return bool(self.related or self.incoming or self.auto_related)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Pagination:
     number: int
     total: int
@@ -138,7 +143,7 @@ class PageDeps:
     extra: str = ""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Page:
     """One file to render: where it goes, with which template, and what it shows."""
 
@@ -152,7 +157,7 @@ class Page:
     deps: PageDeps | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Site:
     config: SiteConfig
     urls: Urls

@@ -252,3 +252,10 @@ def test_git_status_clean_after_build(tmp_path: Path) -> None:
     assert build(clone).code == 0
     status = subprocess.run(["git", "-C", str(clone), "status", "--porcelain"], capture_output=True, text=True, check=True)
     assert status.stdout == ""
+
+
+def test_cards_show_derived_summaries(built_example: Path) -> None:
+    home = (built_example / "index.html").read_text()
+    assert '<p class="summary"></p>' not in home
+    # port-strike-enters-second-day has no `summary:`: its card shows its first paragraph.
+    assert '<p class="summary">HARWICK — Five container ships were waiting at anchor off Harwick' in home

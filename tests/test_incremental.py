@@ -144,3 +144,26 @@ def test_stylesheet_edit_copies_the_asset_without_rerendering_pages(example_site
     result = builder.build()
     assert result.ok and result.written == 1 and result.counts["rendered"] == 0
     assert ".new-rule" in (example_site / "public/static/style.css").read_text()
+
+
+def test_in_place_edits_stay_exact(example_site: Path, tmp_path: Path) -> None:
+    """A body-only edit takes the in-place path (one page); one that changes what other pages
+    show (a derived summary, an annotation's kind) must not, and both end like a clean build."""
+    builder = Builder(BuildOptions(site=example_site))
+    assert builder.build().ok
+    art = example_site / "content/port-strike-enters-second-day.md"  # no summary: derived from paragraph 1
+    text = art.read_text()
+    body_start = text.index("---", 3) + 4
+    last_para = text.rindex("\n\n")
+    art.write_text(text[:last_para] + "\n\nA closing line added later." + text[last_para:])
+    quick = builder.build()
+    assert quick.ok and quick.counts["rendered"] == 1
+    assert "A closing line added later." in (example_site / "public/articles/port-strike-enters-second-day/index.html").read_text()
+    assert tree_digest(example_site / "public") == _clean_build(example_site, tmp_path, "clean-a")
+    text = art.read_text()
+    first_para = body_start + len(text[body_start:]) - len(text[body_start:].lstrip("\n"))
+    art.write_text(text[:first_para] + "Breaking: " + text[first_para:])
+    full = builder.build()
+    assert full.ok and full.counts["rendered"] > 1
+    assert "Breaking: " in (example_site / "public/index.html").read_text()
+    assert tree_digest(example_site / "public") == _clean_build(example_site, tmp_path, "clean-b")
