@@ -40,17 +40,19 @@ def code_fingerprint() -> str:
 
 
 def _extension_versions(config: SiteConfig) -> str:
+    """Versions of the packages that provide the configured Markdown extensions (Python-Markdown's
+    own are covered by its version in code_fingerprint)."""
+    registered = {ep.name: ep for ep in importlib.metadata.entry_points(group="markdown.extensions")}
     versions = []
     for name in config.markdown.extensions:
-        top = name.split(".")[0].split(":")[0]
-        if top in ("markdown", "extra", "sane_lists", "smarty", "toc", "tables", "footnotes", "abbr",
-                   "attr_list", "def_list", "fenced_code", "md_in_html", "admonition", "codehilite",
-                   "meta", "nl2br", "wikilinks", "legacy_attrs", "legacy_em"):
-            continue  # built into Python-Markdown, covered by its version
+        entry = registered.get(name)
+        dist = entry.dist.name if entry is not None and entry.dist is not None else name.split(".")[0].split(":")[0]
+        if dist.lower() == "markdown":
+            continue
         try:
-            versions.append(f"{top}={importlib.metadata.version(top)}")
+            versions.append(f"{dist}={importlib.metadata.version(dist)}")
         except importlib.metadata.PackageNotFoundError:
-            versions.append(f"{top}=?")
+            versions.append(f"{dist}=?")
     return ",".join(versions)
 
 

@@ -140,10 +140,6 @@ class SiteConfig:
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
-class ConfigError(Exception):
-    pass
-
-
 _Check = Callable[[Any], bool]
 
 
@@ -168,7 +164,7 @@ class _Reader:
 
     def get(self, key: str, default: Any, check: _Check, expected: str) -> Any:
         self.seen.add(key)
-        if key not in self.data or self.data[key] is None and default is None:
+        if self.data.get(key) is None:  # absent or left empty: the default
             return default
         value = self.data[key]
         if not check(value):

@@ -150,14 +150,10 @@ def _load(path: str, data: bytes, config: SiteConfig, diags: Diagnostics) -> Art
             err(key, f"`{key}` must be text, not {describe(value)}")
             continue
         values[key] = value.strip()
-    for key in ("title",):
-        if not values.get(key):
-            if key not in meta:
-                diags.error(path, 1, "missing required field `title`")
-            elif meta.get(key) is not None and not isinstance(meta.get(key), str):
-                pass  # already reported as a type error
-            else:
-                err(key, "`title` must not be empty")
+    if "title" not in meta:
+        diags.error(path, 1, "missing required field `title`")
+    elif not values.get("title") and (meta["title"] is None or isinstance(meta["title"], str)):
+        err("title", "`title` must not be empty")  # other types were reported above
     if values.get("source_url") and not _is_safe_url(values["source_url"]):
         err("source_url", f"`source_url` must be an http(s) URL, not `{values['source_url']}`")
 

@@ -53,11 +53,3 @@ class Diagnostics:
     def promote_warnings(self) -> None:
         """--strict: every warning becomes an error."""
         self.items = [Diagnostic(d.path, d.line, "error", d.message) for d in self.items]
-
-
-class BuildError(Exception):
-    """Raised to abandon a build; carries the diagnostics that explain why."""
-
-    def __init__(self, diagnostics: list[Diagnostic]):
-        super().__init__("\n".join(d.format() for d in diagnostics))
-        self.diagnostics = diagnostics

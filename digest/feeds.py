@@ -59,11 +59,6 @@ def render_feed(site: Site, job: FeedJob) -> bytes:
     return atom(site, list(job.stories), job.path, job.page_path, job.title, resolve)
 
 
-def feed_files(site: Site) -> dict[str, bytes]:
-    """Site path -> bytes of every feed; empty without base_url."""
-    return {job.path: render_feed(site, job) for job in feed_jobs(site)}
-
-
 def atom(site: Site, stories: list[Story], path: str, page_path: str, title: str, resolve: Resolver) -> bytes:
     config, urls = site.config, site.urls
     feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": config.language})

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from .cache import code_fingerprint
 from .config import SiteConfig
+from .content import Article
 from .feeds import FeedJob
+from .markup import RenderedArticle
 from .site import Page, Story
 
 
@@ -33,18 +35,25 @@ def global_key(config: SiteConfig, template_folders: list[Path], drafts: bool) -
     return hashlib.sha256(parts.encode()).hexdigest()
 
 
-def card_key(story: Story, content_key: str) -> str:
-    """What a card or link shows of a story: everything but the body."""
-    a, r = story.article, story.rendered
-    fields = (
-        a.slug, a.title, a.date.isoformat(), a.updated.isoformat() if a.updated else "", a.summary,
-        r.summary, r.editor_note_html, a.source, a.source_url, a.author, a.section, a.dateline,
-        a.draft, tuple(sorted((k, repr(v)) for k, v in a.extra.items())),
-        tuple((an.kind, an.rating) for an in a.annotations), story.url,
-        story.edition.url if story.edition else "",
+def graph_signature(article: Article, rendered: RenderedArticle) -> str:
+    """Everything of an article that pages other than its own can show or depend on."""
+    a, r = article, rendered
+    return repr((
+        a.slug, a.title, a.date, a.updated, a.summary, a.editor_note, a.source, a.source_url, a.author,
+        a.section, a.dateline, a.tags, a.draft, sorted((str(k), repr(v)) for k, v in a.extra.items()),
+        tuple((x.target, x.title, x.url) for x in a.related), tuple((x.kind, x.rating) for x in a.annotations),
+        r.summary, r.editor_note_html, tuple(c.target for c in r.crossrefs),
+    ))
+
+
+def card_key(story: Story) -> str:
+    """What a card or link shows of a story: its own fields (everything but the body) and
+    where it sits in the site (its URL, edition and the resolved names of its terms)."""
+    placed = (
+        story.url, story.edition.url if story.edition else "",
         tuple((name, tuple((t.name, t.url) for t in terms)) for name, terms in sorted(story.terms.items())),
     )
-    return hashlib.sha256(repr(fields).encode()).hexdigest()
+    return hashlib.sha256((graph_signature(story.article, story.rendered) + repr(placed)).encode()).hexdigest()
 
 
 def page_fingerprint(page: Page, base: str, content_keys: dict[int, str], card_keys: dict[int, str]) -> str | None:

@@ -81,9 +81,6 @@ class StagedOutput:
         for rel, entry in (self.previous or {}).items():
             self.entries.setdefault(rel, entry)
 
-    def add_file(self, site_path: str, source: Path) -> None:
-        self.add(site_path, source.read_bytes())
-
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
 

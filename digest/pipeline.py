@@ -16,7 +16,7 @@ from .config import SiteConfig, load_config
 from .content import Article, load_article
 from .diagnostics import Diagnostic, Diagnostics
 from .feeds import FeedJob, feed_jobs, render_feed
-from .incremental import card_key, feed_fingerprint, global_key, page_fingerprint
+from .incremental import card_key, feed_fingerprint, global_key, graph_signature, page_fingerprint
 from .markup import RenderedArticle, render_article
 from .markup.crosslinks import place_in_file
 from .output import OutputError, StagedOutput
@@ -148,17 +148,6 @@ class _LastBuild:
     graph_diags: list[Diagnostic]
     article_pages: dict[str, Page]
     counts: dict[str, int]
-
-
-def graph_signature(article: Article, rendered: RenderedArticle) -> str:
-    """Everything of an article that pages other than its own can show or depend on."""
-    a, r = article, rendered
-    return repr((
-        a.slug, a.title, a.date, a.updated, a.summary, a.editor_note, a.source, a.source_url, a.author,
-        a.section, a.dateline, a.tags, a.draft, sorted((str(k), repr(v)) for k, v in a.extra.items()),
-        tuple((x.target, x.title, x.url) for x in a.related), tuple((x.kind, x.rating) for x in a.annotations),
-        r.summary, r.editor_note_html, tuple(c.target for c in r.crossrefs),
-    ))
 
 
 _worker_config: SiteConfig | None = None
@@ -435,7 +424,7 @@ class Builder:
             base = global_key(config, folders, self.options.drafts) if skippable else None
             by_id = {id(s): s for s in site.stories}
             full_keys = {i: content_keys[s.article.slug] for i, s in by_id.items()}
-            card_keys = {i: card_key(s, full_keys[i]) for i, s in by_id.items()}
+            card_keys = {i: card_key(s) for i, s in by_id.items()}
             self._write_state = (base, full_keys, card_keys)
             statics = static_files(config)
             # A site's own file (say robots.txt or feed.xml in static/) wins over a generated one.

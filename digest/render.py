@@ -15,7 +15,7 @@ from markupsafe import Markup
 from .diagnostics import Diagnostic
 from .markup.annotations import annotation_parts
 from .markup.crosslinks import substitute
-from .site import Page, Site, Story, Term
+from .site import Page, Site, Story
 from .urls import Urls
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -123,7 +123,7 @@ class Renderer:
         def url(target: Any) -> str:
             # Links depend only on the page's depth and the target: the same few hundred are
             # asked for on every page (navigation, tags), so remember them.
-            path = target.url if isinstance(target, (Story, Term)) else _site_path(target)
+            path = _site_path(target)
             key = (self.prefix, path)
             href = links.get(key)
             if href is None:
@@ -174,7 +174,7 @@ class Renderer:
 
 
 def _site_path(target: Any) -> str:
-    if isinstance(target, (Story, Term)) or hasattr(target, "url"):
+    if hasattr(target, "url"):  # stories, terms, taxonomies, editions
         return target.url
     if isinstance(target, str):
         return target

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from .config import AnnotationKind, SiteConfig
+from .config import SiteConfig
 from .content import Article, RelatedRef
 from .diagnostics import Diagnostics
 from .markup import RenderedArticle
@@ -185,9 +185,6 @@ class Site:
         if isinstance(term, Term) and page.kind == "term":
             return term.feed, f"{self.config.title}: {term.name}"
         return "feed.xml", self.config.title
-
-    def kind(self, name: str) -> AnnotationKind | None:
-        return self.config.kinds.get(name)
 
 
 _NOT_WORD = re.compile(r"[\W_]+")

@@ -86,14 +86,6 @@ def convert(text: str, config: SiteConfig, *, allow_html: bool = True, source_pa
         md.reset()
 
 
-def inline_html(text: str, config: SiteConfig) -> str:
-    """A one-paragraph note as inline HTML (no wrapping <p>)."""
-    rendered = to_html(text, config, allow_html=False)
-    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
-        return rendered[3:-4]
-    return rendered
-
-
 _TAG = re.compile(r"<[^>]+>")
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 
@@ -147,10 +139,6 @@ class RenderedArticle:
     anchored: tuple[AnchoredAnnotation, ...] = ()  # in reading order
     diagnostics: tuple[Diagnostic, ...] = field(default=())
     crossrefs: tuple[CrossRef, ...] = ()  # inline links to other stories, resolved by the site stage
-
-    @property
-    def reading_minutes(self) -> int:
-        return max(1, round(self.word_count / 230))
 
 
 def _convert_body(article: Article, config: SiteConfig) -> tuple[str, AnchorResult | None, list[CrossRef]]:
