@@ -113,6 +113,12 @@ def test_bad_site_yaml(tmp_path: Path, case: str) -> None:
     _fails_with(site, expected)
 
 
+def test_site_yaml_not_utf8(tmp_path: Path) -> None:
+    site = _site_with_public(tmp_path, {})
+    (site / "site.yaml").write_bytes("title: Caf\xe9\n".encode("latin-1"))
+    _fails_with(site, "site.yaml:1: error: site.yaml is not valid UTF-8")
+
+
 def test_missing_site_yaml(tmp_path: Path) -> None:
     site = _site_with_public(tmp_path, {})
     (site / "site.yaml").unlink()
@@ -168,6 +174,8 @@ def test_usage_error_exits_2(tmp_path: Path) -> None:
 
     result = run_cli("build", "--no-such-option")
     assert result.code == 2 and "unrecognized arguments" in result.err
+    result = run_cli("build", "--jobs", "0")
+    assert result.code == 2 and "argument --jobs: must be at least 1" in result.err
 
 
 def test_template_error_paths_are_right_with_site_elsewhere(tmp_path: Path) -> None:
