@@ -11,6 +11,7 @@ from typing import TextIO
 
 from .diagnostics import Diagnostic
 from .pipeline import Builder, BuildOptions
+from .search import search_note
 
 COMMANDS = ("build", "serve", "import")
 
@@ -87,6 +88,8 @@ def run_build(args: argparse.Namespace) -> int:
     prefix = _display_prefix(args.site)
     for diagnostic in result.diagnostics:
         print(format_diagnostic(diagnostic, prefix), file=sys.stderr)
+    if result.ok and (note := search_note()):
+        print(note)
     print(result.summary(), file=sys.stderr if not result.ok else sys.stdout)
     return 0 if result.ok else 1
 

@@ -76,6 +76,20 @@ class StagedOutput:
         if staged:
             self.changed.append(rel)
 
+    def current_file(self, rel: str) -> Path:
+        """Where the bytes recorded for output file `rel` are now: staged this build, or kept
+        from the last one. For stages that read pages after rendering (the search index)."""
+        if rel not in self.changed:
+            return self.out_dir / rel
+        return self.staging / (rel if self.fresh else _staged_name(rel))
+
+    def drop(self, rel: str) -> None:
+        """Forget a file recorded for this build (it will be removed from the output)."""
+        self.entries.pop(rel, None)
+        if rel in self.changed:
+            self.changed.remove(rel)
+            (self.staging / (rel if self.fresh else _staged_name(rel))).unlink(missing_ok=True)
+
     def keep_previous(self) -> None:
         """Every file of the last build not produced again stays as it is (an in-place edit)."""
         for rel, entry in (self.previous or {}).items():

@@ -21,6 +21,7 @@ from .markup import RenderedArticle, render_article
 from .markup.crosslinks import place_in_file
 from .output import OutputError, StagedOutput
 from .render import THEME_DIR, Renderer, TemplateProblem, template_dirs
+from .search import index_site
 from .site import Page, Site, build_site
 from .sitemap import sitemap_files
 
@@ -340,6 +341,10 @@ class Builder:
             for site_path, source in statics.items():
                 staged.add(site_path, source.read_bytes())
             staged.keep_previous()
+            if index_site(site, staged):  # search: the indexer failed; the full build reports it
+                staged.discard()
+                self._last = None
+                return None
             result.written, result.removed = staged.commit()
         except BaseException:
             staged.discard()
@@ -458,6 +463,8 @@ class Builder:
                     staged.add(site_path, data)
             for site_path, source in statics.items():
                 staged.add(site_path, source.read_bytes())
+            if not diags.errors:
+                diags.extend(index_site(site, staged))  # search: Pagefind indexes the staged pages
             if diags.errors:
                 staged.discard()
                 return rendered_pages

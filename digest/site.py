@@ -17,6 +17,7 @@ from .diagnostics import Diagnostics
 from .markup import RenderedArticle
 from .markup.crosslinks import FILE_PREFIX
 from .related import related_by_tags
+from .search import search_page
 from .slugs import slugify, tag_key
 from .urls import Urls
 
@@ -471,6 +472,7 @@ def plan_pages(site: Site) -> list[Page]:
                                            extra=repr((term.name, term.count, pagination.paths)))))
     pages.extend(_alias_pages(site))
     pages.append(Page("404.html", "404.html", "404", "Page not found", {}, deps=PageDeps()))
+    pages.append(search_page(site))
     return pages
 
 

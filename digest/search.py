@@ -1,0 +1,168 @@
+"""Full-text search with no server: a Pagefind index of the article pages.
+
+Pagefind (https://pagefind.app) ships as a Python package with its binary (`pagefind[bin]`).
+It is optional: without it the build succeeds, the search page says search is unavailable
+and the command line prints `OFF_NOTE`.
+
+The index is built from the pages of the build being staged and added to the same
+StagedOutput, so it is committed with them, or discarded with them when the build fails.
+Pagefind's output is a function of its input pages (file names are content hashes), so the
+index is rebuilt only when some article page's bytes changed: otherwise the files of the last
+build are kept, which is what a clean build would write again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .diagnostics import Diagnostic
+from .output import StagedOutput
+from .urls import output_file
+
+if TYPE_CHECKING:
+    from .site import Page, Site
+
+SEARCH_PATH = "search/"
+BUNDLE_DIR = "pagefind/"  # Pagefind's default; its UI finds the index beside its own script
+OFF_NOTE = "search: off (pip install 'pagefind[bin]' to enable)"
+INSTALL_HINT = "uninstall pagefind (pip uninstall pagefind-bin) to build without search"
+
+# Bump when what we ask Pagefind for changes (arguments, inputs): stored indexes are then redone.
+INDEX_FORMAT = "1"
+# A hang guard, not a speed target: Pagefind indexes about 1,000 articles a second here.
+TIMEOUT_BASE_SECONDS = 120.0
+TIMEOUT_PER_PAGE_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class Indexer:
+    """The Pagefind binary this build would run."""
+
+    executable: Path
+    identity: str  # changes when the binary does: part of the index's fingerprint
+
+
+def find_indexer() -> Indexer | None:
+    """The Pagefind binary, found as the `pagefind` package finds it (PAGEFIND_BINARY_PATH,
+    pagefind_bin_extended, pagefind_bin, then `pagefind` on PATH); None when search is off."""
+    try:
+        from pagefind.service import get_executable
+    except ImportError:
+        return None
+    try:
+        executable = get_executable()
+    except Exception:  # noqa: BLE001 - a broken optional install means search is off, not a crash
+        return None
+    if executable is None:
+        return None
+    try:
+        executable = Path(executable).resolve()
+        stat = executable.stat()
+    except OSError:
+        return None
+    if not executable.is_file() or not os.access(executable, os.X_OK):
+        return None
+    return Indexer(executable, f"{executable}|{stat.st_size}|{stat.st_mtime_ns}")
+
+
+def search_note() -> str | None:
+    """The line a build prints about search: only when it is off."""
+    return None if find_indexer() is not None else OFF_NOTE
+
+
+def search_page(site: Site) -> Page:
+    """The search page: Pagefind's UI when an index is built, else a note that search is off."""
+    from .site import Page, PageDeps  # site.py plans this page: imported here to avoid a cycle
+
+    available = find_indexer() is not None
+    has_articles = bool(site.stories)
+    return Page(SEARCH_PATH, "search.html", "search", "Search",
+                {"search_available": available, "search_has_articles": has_articles},
+                deps=PageDeps(extra=repr(("search", available, has_articles))))
+
+
+def indexed_files(site: Site) -> list[str]:
+    """Output files Pagefind reads: the article pages (listings would only repeat them)."""
+    return sorted(output_file(page.path) for page in site.pages if page.kind == "article")
+
+
+def index_site(site: Site, staged: StagedOutput) -> list[Diagnostic]:
+    """Add the search index of the staged build to `staged` (replacing the last build's).
+
+    Call it once every page is staged. Returns problems (Pagefind failed or hung); the caller
+    then discards the build, so a failed index never reaches the output folder.
+    """
+    for rel in [rel for rel in staged.entries if rel.startswith(BUNDLE_DIR)]:
+        staged.drop(rel)  # an in-place rebuild kept the last build's files: they are redone below
+    indexer = find_indexer()
+    pages = indexed_files(site)
+    if indexer is None or not pages or any(rel not in staged.entries for rel in pages):
+        return []  # search off, nothing to search, or the build already failed
+    key = _index_key(indexer, [(rel, staged.entries[rel][0]) for rel in pages])
+    if _keep_previous_index(staged, key):
+        return []
+    return _run_pagefind(indexer, staged, pages, key)
+
+
+def _index_key(indexer: Indexer, pages: list[tuple[str, str]]) -> str:
+    digest = hashlib.sha256(f"search|{INDEX_FORMAT}|{indexer.identity}|".encode())
+    for rel, page_hash in pages:
+        digest.update(f"{rel}\0{page_hash}\n".encode())
+    return digest.hexdigest()
+
+
+def _keep_previous_index(staged: StagedOutput, key: str) -> bool:
+    """Keep the last build's index if it was made by the same binary from the same pages."""
+    previous = {rel: entry for rel, entry in (staged.previous or {}).items() if rel.startswith(BUNDLE_DIR)}
+    if not previous or any(entry[1] != key for entry in previous.values()):
+        return False
+    if not all((staged.out_dir / rel).is_file() for rel in previous):
+        return False
+    for rel in sorted(previous):
+        staged.unchanged(rel, key)
+    return True
+
+
+def _run_pagefind(indexer: Indexer, staged: StagedOutput, pages: list[str], key: str) -> list[Diagnostic]:
+    # Work beside the output folder: hard links to the pages then cost nothing.
+    with tempfile.TemporaryDirectory(prefix=".digest-search-", dir=staged.staging.parent) as work:
+        source, bundle = Path(work) / "site", Path(work) / "bundle"
+        for rel in pages:
+            _link_or_copy(staged.current_file(rel), source / rel)
+        command = [str(indexer.executable), "--site", str(source), "--output-path", str(bundle), "--silent"]
+        timeout = TIMEOUT_BASE_SECONDS + TIMEOUT_PER_PAGE_SECONDS * len(pages)
+        try:
+            run = subprocess.run(command, capture_output=True, timeout=timeout, check=False,
+                                 stdin=subprocess.DEVNULL, cwd=work)
+        except subprocess.TimeoutExpired:
+            return [_problem(indexer, f"did not finish indexing {len(pages)} pages in {timeout:.0f}s")]
+        except OSError as exc:
+            return [_problem(indexer, f"could not run: {exc.strerror or exc}")]
+        if run.returncode != 0 or not (bundle / "pagefind-entry.json").is_file():
+            said = (run.stderr or run.stdout).decode("utf-8", "replace").strip().splitlines()
+            reason = said[-1].strip() if said else f"exit status {run.returncode}"
+            return [_problem(indexer, f"failed to index the site: {reason}")]
+        for path in sorted(bundle.rglob("*")):
+            if path.is_file():
+                staged.add(BUNDLE_DIR + path.relative_to(bundle).as_posix(), path.read_bytes(), key)
+    return []
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _problem(indexer: Indexer, message: str) -> Diagnostic:
+    # Named by the program that failed: the problem is in no file of the site.
+    return Diagnostic(str(indexer.executable), 0, "error", f"search: Pagefind {message}; {INSTALL_HINT}")

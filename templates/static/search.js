@@ -1,0 +1,28 @@
+/* The search page: starts Pagefind's default UI (pagefind/pagefind-ui.js, loaded just before).
+   The page gives the bundle and the site root as relative links; they are resolved against the
+   page's own address, so search works wherever the site is served from. */
+(function () {
+  "use strict";
+  var box = document.getElementById("search");
+  if (!box) return;
+  if (typeof window.PagefindUI !== "function") {
+    var note = document.createElement("p");
+    note.className = "search-status";
+    note.id = "search-status";
+    note.textContent = "Search could not be loaded: the search index is missing from this copy of the digest.";
+    box.replaceChildren(note);
+    return;
+  }
+  var ui = new window.PagefindUI({
+    element: "#search",
+    bundlePath: new URL(box.dataset.bundle, document.baseURI).pathname,
+    baseUrl: new URL(box.dataset.root, document.baseURI).pathname,
+    showImages: false,
+    showSubResults: false,
+    resetStyles: false,
+    autofocus: true
+  });
+  // search/?q=words (a link or a bookmark) runs that search at once.
+  var query = new URLSearchParams(window.location.search).get("q");
+  if (query) ui.triggerSearch(query);
+})();
