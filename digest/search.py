@@ -6,14 +6,19 @@ and the command line prints `OFF_NOTE`.
 
 The index is built from the pages of the build being staged and added to the same
 StagedOutput, so it is committed with them, or discarded with them when the build fails.
-Pagefind's output is a function of its input pages (file names are content hashes), so the
-index is rebuilt only when some article page's bytes changed: otherwise the files of the last
-build are kept, which is what a clean build would write again.
+
+Pagefind names its files by content hash, but writes filters (and sorts) in hash-map order, so
+two runs over the same pages differ: `canonicalize_bundle` sorts them and renames the files it
+rewrites, which makes the bundle a function of the pages. The index is then rebuilt only when
+some article page's bytes changed; otherwise the last build's files are kept, which is what a
+clean build would write again.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -53,6 +58,7 @@ def find_indexer() -> Indexer | None:
     """The Pagefind binary, found as the `pagefind` package finds it (PAGEFIND_BINARY_PATH,
     pagefind_bin_extended, pagefind_bin, then `pagefind` on PATH); None when search is off."""
     try:
+        import cbor2  # noqa: F401 - canonicalize_bundle needs it
         from pagefind.service import get_executable
     except ImportError:
         return None
@@ -149,6 +155,11 @@ def _run_pagefind(indexer: Indexer, staged: StagedOutput, pages: list[str], key:
             said = (run.stderr or run.stdout).decode("utf-8", "replace").strip().splitlines()
             reason = said[-1].strip() if said else f"exit status {run.returncode}"
             return [_problem(indexer, f"failed to index the site: {reason}")]
+        try:
+            canonicalize_bundle(bundle)
+        except BundleFormatError as exc:
+            return [_problem(indexer, f"wrote an index digest cannot make deterministic ({exc}); "
+                                      f"use the version requirements.txt names")]
         for path in sorted(bundle.rglob("*")):
             if path.is_file():
                 staged.add(BUNDLE_DIR + path.relative_to(bundle).as_posix(), path.read_bytes(), key)
@@ -166,3 +177,98 @@ def _link_or_copy(source: Path, target: Path) -> None:
 def _problem(indexer: Indexer, message: str) -> Diagnostic:
     # Named by the program that failed: the problem is in no file of the site.
     return Diagnostic(str(indexer.executable), 0, "error", f"search: Pagefind {message}; {INSTALL_HINT}")
+
+
+class BundleFormatError(Exception):
+    """The bundle is not laid out as the Pagefind versions we know write it."""
+
+
+_PREFIX = b"pagefind_dcd"  # Pagefind's marker at the start of every decompressed index file
+
+
+def canonicalize_bundle(bundle: Path) -> None:
+    """Make a Pagefind bundle a function of its input pages.
+
+    Filter files list their values, and the metadata file its filters and sorts, in hash-map
+    order, which changes from run to run. Sort them, then rename each rewritten file after its
+    new content (as Pagefind names them) and update the references: metadata -> filter files,
+    pagefind-entry.json -> metadata.
+    """
+    import cbor2
+
+    entry_path = bundle / "pagefind-entry.json"
+    try:
+        entry = json.loads(entry_path.read_bytes())
+        languages = entry["languages"]
+        items = sorted(languages.items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise BundleFormatError(f"pagefind-entry.json: {exc}") from None
+    for language, info in items:
+        meta_path = bundle / f"pagefind.{_field(info, 'hash', str)}.pf_meta"
+        meta = _read_cbor(meta_path, cbor2)
+        if not (isinstance(meta, list) and len(meta) >= 5 and _pairs(meta[3], str) and _pairs(meta[4], list)):
+            raise BundleFormatError(f"{meta_path.name}: unexpected layout")
+        filters = []
+        for name, old_hash in meta[3]:
+            path = bundle / "filter" / f"{old_hash}.pf_filter"
+            data = _read_cbor(path, cbor2)
+            if not (isinstance(data, list) and len(data) == 2 and data[0] == name and _pairs(data[1], list)):
+                raise BundleFormatError(f"{path.name}: unexpected layout")
+            data[1].sort(key=lambda value: value[0])
+            filters.append((name, path, cbor2.dumps(data)))
+        for _, path, _ in filters:
+            path.unlink()  # all first: a new name may equal an old one not yet rewritten
+        renamed = []
+        for name, _, payload in sorted(filters, key=lambda f: f[0]):
+            new_hash = _content_name(language, payload, 7, bundle / "filter", ".pf_filter")
+            _write_index_file(bundle / "filter" / f"{new_hash}.pf_filter", payload)
+            renamed.append([name, new_hash])
+        meta[3] = renamed
+        meta[4] = sorted(meta[4], key=lambda sort: sort[0])
+        payload = cbor2.dumps(meta)
+        meta_path.unlink()
+        info["hash"] = _content_name(language, payload, 10, bundle, ".pf_meta", prefix="pagefind.")
+        _write_index_file(bundle / f"pagefind.{info['hash']}.pf_meta", payload)
+    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
+                          encoding="utf-8")
+
+
+def _field(mapping: object, key: str, kind: type) -> object:
+    value = mapping.get(key) if isinstance(mapping, dict) else None
+    if not isinstance(value, kind):
+        raise BundleFormatError(f"pagefind-entry.json: no {key}")
+    return value
+
+
+def _pairs(value: object, second: type) -> bool:
+    """A list of [name, <second>] pairs with distinct names."""
+    if not isinstance(value, list) or not all(
+            isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) and isinstance(p[1], second) for p in value):
+        return False
+    return len({p[0] for p in value}) == len(value)
+
+
+def _read_cbor(path: Path, cbor2) -> object:
+    try:
+        raw = path.read_bytes()
+        data = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+        if not data.startswith(_PREFIX):
+            raise BundleFormatError(f"{path.name}: not a Pagefind index file")
+        return cbor2.loads(data[len(_PREFIX):])
+    except (OSError, EOFError, gzip.BadGzipFile, cbor2.CBORDecodeError) as exc:
+        raise BundleFormatError(f"{path.name}: {exc}") from None
+
+
+def _write_index_file(path: Path, payload: bytes) -> None:
+    # mtime=0: the gzip header must not carry the build's clock.
+    path.write_bytes(gzip.compress(_PREFIX + payload, compresslevel=9, mtime=0))
+
+
+def _content_name(language: str, payload: bytes, length: int, folder: Path, suffix: str, prefix: str = "") -> str:
+    """`<language>_<hash>`, Pagefind's naming, lengthened while it would clash with a file."""
+    full = hashlib.sha256(payload).hexdigest()
+    for size in range(length, len(full) + 1):
+        name = f"{language}_{full[:size]}"
+        if not (folder / f"{prefix}{name}{suffix}").exists():
+            return name
+    raise BundleFormatError(f"cannot name {language} {suffix} file")

@@ -19,7 +19,6 @@
     baseUrl: new URL(box.dataset.root, document.baseURI).pathname,
     showImages: false,
     showSubResults: false,
-    resetStyles: false,
     autofocus: true
   });
   // search/?q=words (a link or a bookmark) runs that search at once.
