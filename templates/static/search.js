@@ -18,9 +18,12 @@
     bundlePath: new URL(box.dataset.bundle, document.baseURI).pathname,
     baseUrl: new URL(box.dataset.root, document.baseURI).pathname,
     showImages: false,
-    showSubResults: false,
-    autofocus: true
+    showSubResults: false
   });
+  // Pagefind labels its field with a title only; the page's visible heading names it instead.
+  var field = box.querySelector("input[type=text], input[type=search]");
+  var heading = document.getElementById("search-title");
+  if (field && heading) field.setAttribute("aria-labelledby", heading.id);
   // search/?q=words (a link or a bookmark) runs that search at once.
   var query = new URLSearchParams(window.location.search).get("q");
   if (query) ui.triggerSearch(query);
