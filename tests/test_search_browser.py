@@ -69,6 +69,8 @@ def test_typing_a_word_finds_its_article_and_the_link_works(open_search) -> None
     page.get_by_role("search").get_by_role("textbox").fill("converter")
     paths = _result_paths(page)
     assert f"/public/articles/{ARTICLE}/" in paths
+    result = page.locator(".pagefind-ui__result", has=page.locator(f"a[href$='/{ARTICLE}/']"))
+    assert re.fullmatch(r"Date: \d{1,2} \w+ \d{4}", result.locator(".pagefind-ui__result-tag").first.inner_text())
     page.click(f".pagefind-ui__result-link[href$='/{ARTICLE}/']")
     page.wait_for_url(f"**/public/articles/{ARTICLE}/")
     assert "converter" in page.inner_text("h1").lower()

@@ -18,7 +18,8 @@
     bundlePath: new URL(box.dataset.bundle, document.baseURI).pathname,
     baseUrl: new URL(box.dataset.root, document.baseURI).pathname,
     showImages: false,
-    showSubResults: false
+    showSubResults: false,
+    showEmptyFilters: false
   });
   // Pagefind labels its field with a title only; the page's visible heading names it instead.
   var field = box.querySelector("input[type=text], input[type=search]");
