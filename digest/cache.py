@@ -19,7 +19,7 @@ from typing import Any
 from .config import SiteConfig
 
 # Settings read by content.py and markup/: the rest of site.yaml can't change an article's entry.
-ARTICLE_SETTINGS = ("timezone", "markdown", "digest", "annotation_kinds")
+ARTICLE_SETTINGS = ("timezone", "markdown", "digest", "annotations")
 CACHE_FORMAT = "1"
 
 
