@@ -6,7 +6,7 @@ Runs in-process on a corpus from bench/corpus.py (in bench/work/search-<N>/), ea
 fresh output folder:
 
 - cold build, search on / search off (PAGEFIND_BINARY_PATH pointing at nothing);
-- serve rebuild after a one-sentence body edit (one `Builder` kept, as `serve` keeps it), on / off;
+- serve rebuild after a one-sentence body edit (one `Rebuilder` kept, as `serve` keeps it), on / off;
 - serve rebuild after an edit that changes no article page (`tags.per_page`): the index is kept.
 
 "search stage" is the time inside digest.search.index_site (linking the pages, running Pagefind,
@@ -26,12 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import corpus  # noqa: E402
-from digest import pipeline, search  # noqa: E402
-from digest.pipeline import Builder, BuildOptions  # noqa: E402
+from bench import corpus
+from digest import search
+from digest.build import BuildOptions, pages
+from digest.serve import Rebuilder
 
 stage_seconds: list[float] = []
-_index_site = pipeline.index_site
+_index_site = pages.index_site
 
 
 def _timed_index_site(*args, **kwargs):
@@ -42,7 +43,7 @@ def _timed_index_site(*args, **kwargs):
         stage_seconds.append(time.perf_counter() - started)
 
 
-pipeline.index_site = _timed_index_site
+pages.index_site = _timed_index_site
 
 
 def _site(n: int, seed: int) -> Path:
@@ -64,15 +65,15 @@ def _run(site: Path, search_on: bool) -> dict[str, float]:
     else:
         os.environ["PAGEFIND_BINARY_PATH"] = "/nonexistent/pagefind"
     times: dict[str, float] = {}
-    builder = Builder(BuildOptions(site=site, out=out))
+    serve = Rebuilder(BuildOptions(site=site, out=out))
     stage_seconds.clear()
 
-    def timed(name: str, action=None) -> None:
+    def timed(name: str, action=None, changed: list[str] | None = None) -> None:
         if action:
             action()
         stage_seconds.clear()
         started = time.perf_counter()
-        result = builder.build()
+        result = serve.rebuild(changed)
         times[name] = time.perf_counter() - started
         times[name + " (search stage)"] = sum(stage_seconds)
         assert result.ok, [d.format() for d in result.diagnostics]
@@ -83,8 +84,9 @@ def _run(site: Path, search_on: bool) -> dict[str, float]:
     original_yaml = yaml.read_text()
     try:
         timed("cold build")
-        timed("body edit", lambda: story.write_text(original.rstrip("\n") + f"\n\nAn added sentence {time.time()}.\n"))
-        timed("listing-only edit", lambda: yaml.write_text(original_yaml + "tags:\n  per_page: 7\n"))
+        timed("body edit", lambda: story.write_text(original.rstrip("\n") + f"\n\nAn added sentence {time.time()}.\n"),
+              [story.relative_to(site).as_posix()])
+        timed("listing-only edit", lambda: yaml.write_text(original_yaml + "tags:\n  per_page: 7\n"), ["site.yaml"])
     finally:
         story.write_text(original)
         yaml.write_text(original_yaml)

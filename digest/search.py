@@ -32,7 +32,7 @@ from .output import StagedOutput
 from .urls import output_file
 
 if TYPE_CHECKING:
-    from .site import Page, Site
+    from .site import FeedLink, Page, Site
 
 SEARCH_PATH = "search/"
 BUNDLE_DIR = "pagefind/"  # Pagefind's default; its UI finds the index beside its own script
@@ -83,15 +83,19 @@ def search_note() -> str | None:
     return None if find_indexer() is not None else OFF_NOTE
 
 
-def search_page(site: Site) -> Page:
+def search_page(site: Site, feed: FeedLink | None) -> Page:
     """The search page: Pagefind's UI when an index is built, else a note that search is off."""
-    from .site import Page, PageDeps  # site.py plans this page: imported here to avoid a cycle
+    from .site import Page  # site.py plans this page: imported here to avoid a cycle
 
-    available = find_indexer() is not None
-    has_articles = bool(site.stories)
-    return Page(SEARCH_PATH, "search.html", "search", "Search",
-                {"search_available": available, "search_has_articles": has_articles},
-                deps=PageDeps(extra=repr(("search", available, has_articles))))
+    context = {"search_available": find_indexer() is not None, "search_has_articles": bool(site.stories)}
+    return Page(SEARCH_PATH, "search.html", "search", "Search", context, feed=feed)
+
+
+def search_identity() -> str:
+    """What about search a build's output depends on besides its inputs: which Pagefind, if any.
+    Part of the input digest, so installing or removing Pagefind is never 'nothing changed'."""
+    indexer = find_indexer()
+    return f"search:{INDEX_FORMAT}:{indexer.identity if indexer else 'off'}"
 
 
 def indexed_files(site: Site) -> list[str]:
@@ -105,12 +109,14 @@ def index_site(site: Site, staged: StagedOutput) -> list[Diagnostic]:
     Call it once every page is staged. Returns problems (Pagefind failed or hung); the caller
     then discards the build, so a failed index never reaches the output folder.
     """
-    for rel in [rel for rel in staged.entries if rel.startswith(BUNDLE_DIR)]:
-        staged.drop(rel)  # an in-place rebuild kept the last build's files: they are redone below
     indexer = find_indexer()
     pages = indexed_files(site)
     if indexer is None or not pages or any(rel not in staged.entries for rel in pages):
         return []  # search off, nothing to search, or the build already failed
+    taken = sorted(rel for rel in staged.entries if rel.startswith(BUNDLE_DIR))
+    if taken:  # a file of the site's own (static/pagefind/...) where the index goes
+        return [Diagnostic(taken[0], 0, "error", f"search: the search index is written to {BUNDLE_DIR}; "
+                                                  f"this file would be overwritten: move it elsewhere")]
     key = _index_key(indexer, [(rel, staged.entries[rel][0]) for rel in pages])
     if _keep_previous_index(staged, key):
         return []
@@ -129,10 +135,10 @@ def _keep_previous_index(staged: StagedOutput, key: str) -> bool:
     previous = {rel: entry for rel, entry in (staged.previous or {}).items() if rel.startswith(BUNDLE_DIR)}
     if not previous or any(entry[1] != key for entry in previous.values()):
         return False
-    if not all((staged.out_dir / rel).is_file() for rel in previous):
+    if not all(staged.current_sha(rel) is not None for rel in previous):
         return False
     for rel in sorted(previous):
-        staged.unchanged(rel, key)
+        staged.keep(rel)
     return True
 
 

@@ -18,7 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest import search
-from digest.pipeline import Builder, BuildOptions
+from digest.build import BuildOptions
+from digest.build import build as build_site
+from digest.serve import Rebuilder
 
 from .conftest import article, build, run_cli, tree_digest, tree_state, write_site
 
@@ -91,7 +93,7 @@ def _without_pagefind(monkeypatch: pytest.MonkeyPatch, how: str) -> None:
 # --- what a build writes ----------------------------------------------------------------------------
 
 def test_index_holds_every_article_with_its_filters(example_site: Path) -> None:
-    result = Builder(BuildOptions(site=example_site)).build()
+    result = build_site(BuildOptions(site=example_site))
     assert result.ok, [d.format() for d in result.diagnostics]
     site = result.site
     texts, filters = read_index(example_site / "public")
@@ -192,27 +194,26 @@ def test_index_is_rebuilt_only_when_an_article_page_changes(example_site: Path, 
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     wrapper, log = _counting_pagefind(tmp_path)
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(wrapper))
-    builder = Builder(BuildOptions(site=example_site))  # one builder for every step, as `serve` keeps
-    assert builder.build().ok and _runs(log) == 1
+    serve = Rebuilder(BuildOptions(site=example_site))  # one for every step, as `serve` keeps it
+    assert serve.rebuild(None).ok and _runs(log) == 1
     public = example_site / "public"
     url = "/articles/desalination-plan-revived/"
 
-    assert builder.build().ok and _runs(log) == 1  # nothing changed
+    assert serve.rebuild(None).ok and _runs(log) == 1  # nothing changed
     yaml = example_site / "site.yaml"
     yaml.write_text(yaml.read_text().replace("per_page: 20", "per_page: 3"))  # listings change, articles don't
-    assert builder.build().ok and _runs(log) == 1
+    assert serve.rebuild(["site.yaml"]).ok and _runs(log) == 1
     assert (public / "page/2/index.html").is_file()
 
     story = example_site / "content/desalination-plan-revived.md"
     story.write_text(story.read_text().rstrip("\n") + "\n\nA zeppelin was seen over the plant.\n")
-    in_place = builder.build()
-    assert in_place.ok and in_place.counts["rendered"] == 1  # a body-only edit takes the in-place path,
-    assert _runs(log) == 2  # which re-indexes
+    assert serve.rebuild(["content/desalination-plan-revived.md"]).ok and _runs(log) == 2
     assert "A zeppelin was seen over the plant." in read_index(public)[0][url]
     assert tree_digest(public) == _clean_build(example_site, tmp_path, "clean-body")
 
     story.write_text(story.read_text().replace("tags:\n", "tags:\n  - Airships\n", 1))
-    assert builder.build().ok and _runs(log) == 4  # (the clean build above ran it once)
+    assert serve.rebuild(["content/desalination-plan-revived.md"]).ok
+    assert _runs(log) == 4  # (the clean build above ran it once)
     assert read_index(public)[1]["Tag"]["Airships"] == {url}
     assert tree_digest(public) == _clean_build(example_site, tmp_path, "clean-tags")
 
@@ -285,18 +286,21 @@ def test_failing_indexer_fails_the_build_and_leaves_public_untouched(example_sit
 
 def test_failing_indexer_during_serve_keeps_the_last_good_site(example_site: Path, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    builder = Builder(BuildOptions(site=example_site))
-    assert builder.build().ok
+    serve = Rebuilder(BuildOptions(site=example_site))
+    assert serve.rebuild(None).ok
     public = example_site / "public"
     before = tree_state(public)
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(_fake_pagefind(tmp_path, "exit 7\n")))
     story = example_site / "content/desalination-plan-revived.md"
-    story.write_text(story.read_text().rstrip("\n") + "\n\nOne more line.\n")  # in-place edit path
-    result = builder.build()
+    story.write_text(story.read_text().rstrip("\n") + "\n\nOne more line.\n")
+    result = serve.rebuild(["content/desalination-plan-revived.md"])
     assert not result.ok
     expected = f"search: Pagefind failed to index the site: exit status 7; {search.INSTALL_HINT}"
     assert [d.message for d in result.diagnostics] == [expected]
     assert tree_state(public) == before
+    monkeypatch.delenv("PAGEFIND_BINARY_PATH")  # fixed: the next rebuild catches up
+    assert serve.rebuild(None).ok
+    assert tree_digest(public) == _clean_build(example_site, tmp_path, "clean")
 
 
 # --- the page as HTML -----------------------------------------------------------------------------
