@@ -1,8 +1,8 @@
 """sitemap.xml (every indexable page, with lastmod) and robots.txt pointing at it.
 
 lastmod comes from the stories a page shows (their `updated`, else `date`), never from the build
-clock, so the same content gives the same bytes. Redirect pages (tag aliases), 404.html and
-the search page are not pages a search engine should index and are left out.
+clock, so the same content gives the same bytes. Redirect pages (tag aliases) and 404.html are
+not pages a search engine should index and are left out.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 from .site import Site, Story
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-UNLISTED_KINDS = ("404", "alias", "feed", "search")
+UNLISTED_KINDS = ("404", "alias", "feed")
 
 
 def sitemap_files(site: Site) -> dict[str, bytes]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -43,24 +44,24 @@ def _encode(path: Path, value) -> None:
     path.write_bytes(gzip.compress(PREFIX + cbor2.dumps(value), mtime=0))
 
 
-def read_index(public: Path) -> tuple[dict[str, str], dict[str, dict[str, set[str]]]]:
-    """({URL: indexed text} of every page, {filter: {value: URLs}}), following the files'
-    references from pagefind-entry.json as Pagefind's search script does."""
+def read_index(public: Path) -> tuple[dict[str, dict], dict[str, dict[str, set[str]]]]:
+    """({URL: record} of every page (its indexed `content` and `meta`), {filter: {value: URLs}}),
+    following the files' references from pagefind-entry.json as Pagefind's search script does."""
     bundle = public / "pagefind"
     entry = json.loads((bundle / "pagefind-entry.json").read_text())
-    texts: dict[str, str] = {}
+    records: dict[str, dict] = {}
     filters: dict[str, dict[str, set[str]]] = {}
     for info in entry["languages"].values():
         meta = _decode(bundle / f"pagefind.{info['hash']}.pf_meta")
         fragments = [json.loads(gzip.decompress((bundle / "fragment" / f"{h}.pf_fragment").read_bytes())[len(PREFIX):])
                      for h, _ in meta[1]]
         pages = [fragment["url"] for fragment in fragments]
-        texts.update((fragment["url"], fragment["content"]) for fragment in fragments)
+        records.update((fragment["url"], fragment) for fragment in fragments)
         for name, filter_hash in meta[3]:
             _, values = _decode(bundle / "filter" / f"{filter_hash}.pf_filter")
             for value, numbers in values:
                 filters.setdefault(name, {}).setdefault(value, set()).update(pages[n] for n in numbers)
-    return texts, filters
+    return records, filters
 
 
 def _fake_pagefind(folder: Path, script: str) -> Path:
@@ -96,12 +97,17 @@ def test_index_holds_every_article_with_its_filters(example_site: Path) -> None:
     result = build_site(BuildOptions(site=example_site))
     assert result.ok, [d.format() for d in result.diagnostics]
     site = result.site
-    texts, filters = read_index(example_site / "public")
-    assert sorted(texts) == sorted("/" + story.url for story in site.stories)  # articles only, no listings
-    for story in site.stories:  # headline, editor's note and body; not the byline, tags or labels
-        text = texts["/" + story.url]
-        assert text.startswith(story.article.title)
-        assert "Editor’s note" not in text and story.article.date.strftime("%H:%M") not in text
+    records, filters = read_index(example_site / "public")
+    assert sorted(records) == sorted("/" + story.url for story in site.stories)  # articles only, no listings
+    for story in site.stories:  # editor's note and body; not the byline, tag list or labels
+        record = records["/" + story.url]
+        assert record["meta"]["title"] == story.article.title  # Pagefind searches titles too
+        assert record["meta"]["Source"] == story.source
+        text = record["content"]
+        first_words = " ".join(re.sub(r"<[^>]+>", " ", story.rendered.body_html).split()[:6])
+        assert first_words in " ".join(text.split())
+        assert "Editor’s note" not in text and "Read the original" not in text
+        assert story.article.date.strftime("%H:%M") not in text
     expected: dict[str, dict[str, set[str]]] = {"Tag": {}, "Source": {}, "Month": {}}
     for story in site.stories:
         url = "/" + story.url
@@ -112,7 +118,7 @@ def test_index_holds_every_article_with_its_filters(example_site: Path) -> None:
     assert filters == expected
 
 
-def test_search_page_links_are_relative_and_page_is_unlisted(built_example: Path) -> None:
+def test_search_page_and_its_links_are_relative(built_example: Path) -> None:
     page = (built_example / "search/index.html").read_text()
     for relative in ('href="../pagefind/pagefind-ui.css"', 'src="../pagefind/pagefind-ui.js"',
                      'data-bundle="../pagefind/"', 'data-root="../"', 'src="../static/search.js"'):
@@ -120,7 +126,6 @@ def test_search_page_links_are_relative_and_page_is_unlisted(built_example: Path
     assert 'href="/' not in page and 'src="/' not in page
     assert 'href="../../search/"' in (built_example / "articles/port-strike-begins-at-harwick/index.html").read_text()
     assert 'href="search/"' in (built_example / "index.html").read_text()
-    assert "/search/" not in (built_example / "sitemap.xml").read_text()
 
 
 def test_two_clean_builds_are_byte_identical(example_site: Path, tmp_path: Path) -> None:
@@ -208,7 +213,7 @@ def test_index_is_rebuilt_only_when_an_article_page_changes(example_site: Path, 
     story = example_site / "content/desalination-plan-revived.md"
     story.write_text(story.read_text().rstrip("\n") + "\n\nA zeppelin was seen over the plant.\n")
     assert serve.rebuild(["content/desalination-plan-revived.md"]).ok and _runs(log) == 2
-    assert "A zeppelin was seen over the plant." in read_index(public)[0][url]
+    assert "A zeppelin was seen over the plant." in read_index(public)[0][url]["content"]
     assert tree_digest(public) == _clean_build(example_site, tmp_path, "clean-body")
 
     story.write_text(story.read_text().replace("tags:\n", "tags:\n  - Airships\n", 1))
@@ -253,6 +258,15 @@ def test_a_site_without_articles_has_nothing_to_search(tmp_path: Path) -> None:
     assert result.code == 0, result.output
     assert "There are no articles to search yet." in (site / "public/search/index.html").read_text()
     assert not (site / "public/pagefind").exists()
+
+
+def test_a_site_file_where_the_index_goes_is_an_error(example_site: Path) -> None:
+    (example_site / "static/pagefind").mkdir(parents=True)
+    (example_site / "static/pagefind/pagefind-ui.js").write_text("// my own")
+    result = build(example_site)
+    assert result.code == 1
+    assert "static/pagefind/pagefind-ui.js: error: search: the search index is written to pagefind/" in result.err
+    assert not (example_site / "public").exists()
 
 
 FAILURES = {
