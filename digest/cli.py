@@ -84,7 +84,7 @@ def run_build(args: argparse.Namespace) -> int:
     result = Builder(options, jobs=args.jobs, progress=progress).build()
     if progress:
         progress.clear()
-    prefix = _display_prefix(args.site)
+    prefix = display_prefix(args.site)
     for diagnostic in result.diagnostics:
         print(format_diagnostic(diagnostic, prefix), file=sys.stderr)
     print(result.summary(), file=sys.stderr if not result.ok else sys.stdout)
@@ -115,7 +115,7 @@ class ProgressLine:
             self.stream.flush()
 
 
-def _display_prefix(site: Path) -> str:
+def display_prefix(site: Path) -> str:
     """Messages name files as the user would type them from the current folder."""
     try:
         rel = os.path.relpath(site.resolve(), Path.cwd())
