@@ -275,8 +275,8 @@ def _split_host_header(header: str) -> tuple[str, int] | None:
     if header.startswith("["):
         end = header.find("]")
         name, rest = header[1:end], header[end + 1:]
-        if end == -1 or not isinstance(_ip_literal(name), ipaddress.IPv6Address):
-            return None
+        if end == -1 or ":" not in name or _ip_literal(name) is None:
+            return None  # brackets hold an IPv6 address and nothing else
     else:
         name, colon, port_text = header.partition(":")
         rest = colon + port_text
