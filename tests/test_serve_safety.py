@@ -439,3 +439,62 @@ def test_controls_in_content_reach_neither_the_page_nor_the_terminal(example_sit
         wait_for(lambda: "water-rationing-announced.md:3: error" in server.stderr, what="the error in the terminal")
     assert not _CONTROLS.search(server.stdout + server.stderr), (server.stdout + server.stderr)[-2000:]
     assert "\\x1b[2Jnamed.md" in server.stdout
+
+
+def test_a_file_name_that_is_not_utf8_does_not_stop_rebuilds(example_site: Path) -> None:
+    with Server(example_site) as server:
+        server.wait_page(PAGE, BODY)
+        # Not an article (the build reads only *.md), but the watcher sees it like any change.
+        with open(os.path.join(os.fsencode(example_site / "content"), b"notes-\xe9.txt"), "wb") as f:
+            f.write(b"x")
+        wait_for(lambda: "changed: content/notes-\\udce9.txt" in server.stdout, what="the change to be reported")
+        edit(example_site / ARTICLE, "Regional utility", "Regional utility AFTER-ODD-NAME")
+        server.wait_page(PAGE, "AFTER-ODD-NAME")
+        assert "Traceback" not in server.stderr, server.stderr
+
+
+# --- The watcher on hostile trees ---------------------------------------------------------------
+
+def _snapshot_within(watched, seconds: float = 20.0) -> dict:
+    """The snapshot, or a failure if it does not come back (a blocked open would hang forever)."""
+    box: dict = {}
+    thread = threading.Thread(target=lambda: box.setdefault("snapshot", watched.snapshot()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert "snapshot" in box, "the snapshot did not finish: the watcher would be stuck"
+    return box["snapshot"]
+
+
+def test_the_watcher_never_blocks_on_a_fifo_or_a_device(tmp_path: Path) -> None:
+    from digest.watch import Watched
+
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.md").write_text("a")
+    os.mkfifo(content / "fresh.md")  # just made: inside the window where files are hashed
+    os.mkfifo(tmp_path / "elsewhere-fifo")
+    (content / "link-to-fifo.md").symlink_to(tmp_path / "elsewhere-fifo")
+    (content / "zero.md").symlink_to("/dev/zero")
+    watched = Watched(folders=[content], files=[], exclude=[], base=tmp_path)
+    snapshot = _snapshot_within(watched)
+    assert set(snapshot) == {"content/a.md", "content/fresh.md", "content/link-to-fifo.md", "content/zero.md"}
+    assert snapshot["content/a.md"][3] is not None and snapshot["content/fresh.md"][3] is None
+
+
+def test_the_watcher_survives_folders_it_cannot_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from digest import watch
+
+    content = tmp_path / "content"
+    for name in ("broken/hidden-by-error.md", "ok.md", "sub/deeper/kept.md"):
+        (content / name).parent.mkdir(parents=True, exist_ok=True)
+        (content / name).write_text("x")
+    real_scandir = os.scandir
+
+    def failing_scandir(path):
+        if str(path).endswith("broken"):  # an I/O error, as on a failing disk or a name too long
+            raise OSError(5, "Input/output error")
+        return real_scandir(path)
+
+    monkeypatch.setattr(watch.os, "scandir", failing_scandir)
+    snapshot = _snapshot_within(watch.Watched(folders=[content], files=[], exclude=[], base=tmp_path))
+    assert set(snapshot) == {"content/ok.md", "content/sub/deeper/kept.md"}
