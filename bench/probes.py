@@ -67,7 +67,7 @@ def serve_rebuilder(site: Path, out: Path) -> Callable[[list[Path]], object]:
     """The rebuild serve runs after a save, for timing in-process. The initial build happens
     here, untimed, as a running server would have done it. Raises ImportError if this engine
     version has no serve Rebuilder."""
-    from digest.pipeline import BuildOptions
+    from digest.build import BuildOptions
     from digest.serve import Rebuilder
 
     rebuilder = Rebuilder(BuildOptions(site=site, out=out, drafts=True))

@@ -33,8 +33,10 @@ from urllib.parse import quote, quote_from_bytes
 from tornado import httpserver, netutil, web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
+from .build import BuildOptions, BuildResult, build
+from .build.articles import ArticleStore
+from .build.process import ProcessCache
 from .cli import display_prefix, format_diagnostic
-from .pipeline import Builder, BuildOptions, BuildResult
 from .render import THEME_DIR
 from .watch import Watched, Watcher
 
@@ -64,17 +66,19 @@ class PreviewState:
 class Rebuilder:
     """The one place serve asks the pipeline for a build.
 
-    One `Builder` lives as long as the server, so its per-file memo (and the process's Jinja and
-    Markdown caches) stay warm: a rebuild after one edit re-processes that file and re-renders only
-    the pages whose inputs changed."""
+    One `ProcessCache` lives as long as the server, so its per-file memo (and the process's Jinja
+    and Markdown caches) stay warm: a rebuild after one edit re-processes that file and re-renders
+    only the pages whose inputs changed."""
 
     def __init__(self, options: BuildOptions):
-        self.builder = Builder(options)
+        self.options = options
+        self.cache = ProcessCache()
 
     def rebuild(self, changed: Sequence[str] | None) -> BuildResult:
         if changed:
-            self.builder.forget(changed)
-        return self.builder.build()
+            store = self.cache.for_site("articles", self.options.site, lambda: ArticleStore(self.options.site))
+            store.forget(changed)
+        return build(self.options, cache=self.cache)
 
 
 def serve(args: argparse.Namespace) -> int:
