@@ -443,10 +443,10 @@ class PreviewHandler(_Guarded, web.RequestHandler):
         if phase != "ok" and is_page and not stale_preview:
             self._page(500 if phase == "failed" else 503, status_page(phase, problems), generation)
             return
-        if not exists:
+        data = _read(target) if exists else None
+        if data is None:
             self._not_found(generation)
             return
-        data = target.read_bytes()
         content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if target.suffix == ".html":
             self._page(200, data, generation)
@@ -458,9 +458,9 @@ class PreviewHandler(_Guarded, web.RequestHandler):
 
     def _not_found(self, generation: int) -> None:
         missing = _resolve(self.state.out_dir, "404.html")
-        page = missing[0] if missing is not None else None
-        body = (page.read_bytes() if page is not None and _kind(page) == "file"
-                else b"<!DOCTYPE html><title>Not found</title><p>Not found.</p>")
+        body = _read(missing[0]) if missing is not None and _kind(missing[0]) == "file" else None
+        if body is None:
+            body = b"<!DOCTYPE html><title>Not found</title><p>Not found.</p>"
         self._page(404, body, generation)
 
     def _page(self, status: int, body: bytes, generation: int) -> None:
@@ -473,6 +473,14 @@ class PreviewHandler(_Guarded, web.RequestHandler):
 # inside a segment, backslashes, controls, spaces, non-ASCII) is percent-encoded.
 _SEGMENT_SAFE = "!$&'()*+,;=:@~"
 _QUERY_SAFE = _SEGMENT_SAFE + "/?%"
+
+
+def _read(path: Path) -> bytes | None:
+    """The file's bytes, or None if it cannot be read (unreadable, replaced mid-rebuild)."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _kind(path: Path) -> str | None:
