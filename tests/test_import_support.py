@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from tests.conftest import require_corpus  # noqa: E402
+from tests.conftest import require_corpus
 
 FIXTURES = REPO / "tests" / "fixtures" / "import"
 TEXTS = FIXTURES / "text"

@@ -83,6 +83,8 @@ def _person(name: str, outlets: set[str]) -> tuple[str | None, bool]:
     without_role = _ROLE.sub("", name)
     if without_role != name:
         words = without_role.split()
+        if not words or name.split()[0].casefold() in ("senior", "chief", "staff", "contributing", "special"):
+            return None, False  # only a job title ("Staff Writer"), set apart by a comma
         # "Adam Aaronson PhillyVoice Staff": words after the name that name the outlet.
         while len(words) > 2 and (squash(words[-1]) in outlets or
                                   (_OUTLET_WORD.fullmatch(words[-1]) and not _SURNAME_PREFIX.match(words[-1]))):
