@@ -5,6 +5,7 @@ The format modules build their `detect` functions from these; the extension only
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 
@@ -42,17 +43,21 @@ def refuse_reason(data: bytes) -> str | None:
 
 
 def looks_binary(head: bytes) -> bool:
-    """NUL bytes, a known binary signature, or more control bytes than any text has.
-
-    A stray control character in scraped text is cleaned later; more than 1 in 100 bytes
-    (random bytes have about 1 in 10) means the file is not text at all."""
+    """A known binary signature, or more control bytes (or, in what is not UTF-8, more bytes
+    above 127) than any text has. Random bytes are about one tenth control bytes and half
+    high bytes; a scrape with a few stray control characters is text, cleaned later."""
     if head.startswith(_MAGIC):
         return True
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return False  # UTF-16 text is full of NULs
-    if b"\x00" in head:
-        return True
-    return len(_CONTROL_BYTES.findall(head)) * 100 > max(len(head), 1)
+    size = max(len(head), 1)
+    controls = len(_CONTROL_BYTES.findall(head))
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)  # the head may end mid-character
+    except UnicodeDecodeError:
+        high = sum(byte >= 0x80 for byte in head)
+        return controls * 100 > 3 * size or high * 100 > 40 * size
+    return controls * 100 > 10 * size
 
 
 def _is_json(data: bytes) -> bool:

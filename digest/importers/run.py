@@ -49,7 +49,7 @@ _ASSET_EXTENSIONS = frozenset(
 _TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Dates whose wall-clock time lies this far inside Python's range convert to any time zone.
 _EARLIEST = datetime(1, 1, 3)
-_LATEST = datetime(9999, 12, 29)
+_LATEST = datetime(9999, 12, 29, 23, 59, 59)
 
 
 def run_import(
@@ -127,10 +127,12 @@ def _read(found: Found, fmt: str, tags: list[str]) -> _Batch:
         return batch
     kind = fmt if fmt != "auto" else detect_format(found.path, data)
     if kind is None:
+        reason = refuse_reason(data) or "markup that is neither a feed nor a web page"
         if found.explicit:
-            reason = refuse_reason(data) or "markup that is neither a feed nor a web page"
             batch.error = f"not an article ({reason})"
-        return batch  # metadata files and images met while walking a folder are not sources
+        elif reason != "JSON data":  # JSON beside an article is its metadata: not worth a line
+            batch.messages.append(Diagnostic(shown, 0, "warning", f"not an article ({reason}); skipped").format())
+        return batch
     try:
         articles, warnings = IMPORTERS[kind].parse(data, shown)
     except ImportFailure as exc:
