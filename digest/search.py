@@ -41,7 +41,7 @@ INSTALL_HINT = "uninstall pagefind (pip uninstall pagefind-bin) to build without
 
 # Bump when what we ask Pagefind for changes (arguments, inputs): stored indexes are then redone.
 INDEX_FORMAT = "1"
-# A hang guard, not a speed target: Pagefind takes about 3 s of CPU per 1,000 articles (bench/search.py).
+# A hang guard, not a speed target: Pagefind takes about 4 s of CPU per 1,000 articles (bench/search.py).
 TIMEOUT_BASE_SECONDS = 120.0
 TIMEOUT_PER_PAGE_SECONDS = 0.1
 
