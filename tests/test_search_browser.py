@@ -42,6 +42,8 @@ def open_search(browser, served_parent: str):
 
         context.route("**/*", guard)
         page = context.new_page()
+        # A hang guard, not a speed target: on a busy CI box Pagefind's worker can take seconds to start.
+        page.set_default_timeout(90_000)
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(served_parent + "public/search/" + query)
         return page
@@ -64,6 +66,13 @@ def _result_paths(page) -> list[str]:
     return [urlsplit(page.evaluate("(a) => a.href", link)).path for link in page.query_selector_all(".pagefind-ui__result-link")]
 
 
+def _open_filter(page, name: str) -> None:
+    """Open a filter group as a reader does, once Pagefind has loaded the filters."""
+    page.wait_for_selector(f"input[name='{name}']", state="attached")
+    page.click(f"summary.pagefind-ui__filter-name:text-is('{name}')")
+    page.wait_for_selector(f"input[name='{name}']", state="visible")
+
+
 def test_typing_a_word_finds_its_article_and_the_link_works(open_search) -> None:
     page = open_search()
     page.get_by_role("search").get_by_role("textbox").fill("converter")
@@ -79,7 +88,7 @@ def test_typing_a_word_finds_its_article_and_the_link_works(open_search) -> None
 def test_a_tag_filter_narrows_the_results(open_search, built_example: Path) -> None:
     page = open_search("?q=harwick")
     everything = _result_count(page)
-    page.click("summary:has-text('Tag')")
+    _open_filter(page, "Tag")
     page.check("input[name='Tag'][value='Grid']")
     page.wait_for_function(f"!(document.querySelector('.pagefind-ui__message')?.textContent || '').startsWith('{everything} ')")
     filtered = _result_count(page)
@@ -103,7 +112,7 @@ def test_axe_finds_no_serious_or_critical_violation(open_search, width: int, sch
 
     page = open_search("?q=harwick", width, scheme)
     _result_paths(page)
-    page.click("summary:has-text('Tag')")  # the open filter list too
+    _open_filter(page, "Tag")  # the open filter list too
     results = Axe().run(page)
     bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert bad == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in bad]

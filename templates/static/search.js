@@ -13,19 +13,33 @@
     box.replaceChildren(note);
     return;
   }
-  var ui = new window.PagefindUI({
-    element: "#search",
-    bundlePath: new URL(box.dataset.bundle, document.baseURI).pathname,
-    baseUrl: new URL(box.dataset.root, document.baseURI).pathname,
-    showImages: false,
-    showSubResults: false,
-    showEmptyFilters: false
-  });
-  // Pagefind labels its field with a title only; the page's visible heading names it instead.
-  var field = box.querySelector("input[type=text], input[type=search]");
-  var heading = document.getElementById("search-title");
-  if (field && heading) field.setAttribute("aria-labelledby", heading.id);
-  // search/?q=words (a link or a bookmark) runs that search at once.
-  var query = new URLSearchParams(window.location.search).get("q");
-  if (query) ui.triggerSearch(query);
+  var bundlePath = new URL(box.dataset.bundle, document.baseURI).pathname;
+  var baseUrl = new URL(box.dataset.root, document.baseURI).pathname;
+
+  function start() {
+    var ui = new window.PagefindUI({
+      element: "#search",
+      bundlePath: bundlePath,
+      baseUrl: baseUrl,
+      showImages: false,
+      showSubResults: false,
+      showEmptyFilters: false
+    });
+    // Pagefind labels its field with a title only; the page's visible heading names it instead.
+    var field = box.querySelector("input[type=text], input[type=search]");
+    var heading = document.getElementById("search-title");
+    if (field && heading) field.setAttribute("aria-labelledby", heading.id);
+    // search/?q=words (a link or a bookmark) runs that search at once.
+    var query = new URLSearchParams(window.location.search).get("q");
+    if (query) ui.triggerSearch(query);
+  }
+
+  // Load the filters before the first search: when Pagefind loads them while a search is running,
+  // its UI can miss them and show no filters at all. The UI then reuses this same module.
+  import(bundlePath + "pagefind.js")
+    .then(function (pagefind) {
+      return pagefind.options({ baseUrl: baseUrl }).then(function () { return pagefind.filters(); });
+    })
+    .catch(function () { /* the UI reports a missing or broken index itself */ })
+    .then(start);
 })();
