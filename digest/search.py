@@ -38,6 +38,7 @@ SEARCH_PATH = "search/"
 BUNDLE_DIR = "pagefind/"  # Pagefind's default; its UI finds the index beside its own script
 OFF_NOTE = "search: off (pip install 'pagefind[bin]' to enable)"
 INSTALL_HINT = "uninstall pagefind (pip uninstall pagefind-bin) to build without search"
+NO_WORDS = "not able to build an index"  # what Pagefind says when the pages hold no words at all
 
 # Bump when what we ask Pagefind for changes (arguments, inputs): stored indexes are then redone.
 INDEX_FORMAT = "1"
@@ -157,6 +158,10 @@ def _run_pagefind(indexer: Indexer, staged: StagedOutput, pages: list[str], key:
             return [_problem(indexer, f"did not finish indexing {len(pages)} pages in {timeout:.0f}s")]
         except OSError as exc:
             return [_problem(indexer, f"could not run: {exc.strerror or exc}")]
+        said_all = (run.stdout + run.stderr).decode("utf-8", "replace")
+        if run.returncode != 0 and NO_WORDS in said_all:  # valid, if odd: no article has a word in it
+            return [Diagnostic(str(indexer.executable), 0, "warning",
+                               "search: no article has any words to index; the search page will say so")]
         if run.returncode != 0 or not (bundle / "pagefind-entry.json").is_file():
             said = (run.stderr or run.stdout).decode("utf-8", "replace").strip().splitlines()
             reason = said[-1].strip() if said else f"exit status {run.returncode}"

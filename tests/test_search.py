@@ -101,7 +101,8 @@ def test_index_holds_every_article_with_its_filters(example_site: Path) -> None:
     assert sorted(records) == sorted("/" + story.url for story in site.stories)  # articles only, no listings
     for story in site.stories:  # editor's note and body; not the byline, tag list or labels
         record = records["/" + story.url]
-        assert record["meta"]["title"] == story.article.title  # Pagefind searches titles too
+        assert record["meta"]["title"] == story.article.title
+        assert record["content"].startswith(story.article.title)  # the headline is searched as text
         assert record["meta"]["Source"] == story.source
         text = record["content"]
         first_words = " ".join(re.sub(r"<[^>]+>", " ", story.rendered.body_html).split()[:6])
@@ -267,6 +268,15 @@ def test_a_site_file_where_the_index_goes_is_an_error(example_site: Path) -> Non
     assert result.code == 1
     assert "static/pagefind/pagefind-ui.js: error: search: the search index is written to pagefind/" in result.err
     assert not (example_site / "public").exists()
+
+
+def test_articles_without_a_word_build_with_a_warning(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "wordless", {"content/a.md": article("…", body=""), "content/b.md": article("?!", body="")})
+    result = build(site)
+    assert result.code == 0, result.output
+    assert "error" not in result.err
+    assert "warning: search: no article has any words to index; the search page will say so" in result.err
+    assert not (site / "public/pagefind").exists()
 
 
 FAILURES = {
