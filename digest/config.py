@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .diagnostics import Diagnostics
+from .sanitize import clean_strings
 from .yamlsource import LineMap, YamlError, load_yaml
 
 DEFAULT_KINDS: dict[str, dict[str, str]] = {
@@ -97,6 +98,9 @@ class AnnotationKind:
 class MarkdownOptions:
     extensions: tuple[str, ...] = tuple(DEFAULT_MARKDOWN_EXTENSIONS)
     extension_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # markdown.raw_html (issue 10): false shows raw HTML in bodies as text; either way the
+    # result passes the sanitiser (digest/sanitize.py).
+    raw_html: bool = True
 
 
 @dataclass(frozen=True)
@@ -230,6 +234,7 @@ def load_config(root: Path, diags: Diagnostics, base_url: str | None = None) -> 
         return None
     if not hasattr(data, "key_lines"):
         data.line, data.key_lines = 1, {}
+    clean_strings(data)  # issue 10: no control character from site.yaml reaches a page or the terminal
 
     before = len(diags.errors)
     top = _Reader(data, "", shown, diags)
@@ -343,7 +348,10 @@ def load_config(root: Path, diags: Diagnostics, base_url: str | None = None) -> 
     exts = m.get("extensions", DEFAULT_MARKDOWN_EXTENSIONS, lambda v: isinstance(v, list) and all(_is_str(x) for x in v),
                  "a list of Python-Markdown extension names")
     ext_cfg = m.get("extension_configs", {}, lambda v: isinstance(v, dict), "a mapping of extension name to settings")
-    cfg["markdown"] = MarkdownOptions(extensions=tuple(exts), extension_configs={str(k): dict(v or {}) for k, v in ext_cfg.items()})
+    # markdown.raw_html (issue 10, sanitize branch): the one new option.
+    raw_html = m.get("raw_html", True, _is_bool, "true or false")
+    cfg["markdown"] = MarkdownOptions(extensions=tuple(exts), extension_configs={str(k): dict(v or {}) for k, v in ext_cfg.items()},
+                                      raw_html=raw_html)
     try:
         from .markup import new_markdown
 

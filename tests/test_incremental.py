@@ -92,7 +92,7 @@ def test_cache_never_outlives_what_shaped_it(example_site: Path, change: str, mo
         assert build(example_site).code == 0
         after = page.read_bytes()
         if change == "markdown option":
-            assert b'He said "yes" -- twice' in before and b"&ldquo;yes&rdquo; &ndash; twice" in after
+            assert b'He said "yes" -- twice' in before and "“yes” – twice".encode() in after  # the sanitiser writes characters, not entities
         elif change == "template":
             assert b"data-custom" in after
         elif change == "engine version":
