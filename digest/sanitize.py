@@ -22,6 +22,11 @@ JSON-LD. The policy is data, so it can be read, documented (README "Security") a
 After cleaning, control characters (see CONTROL_CHARS) are removed from the result, because a
 character reference such as `&#27;` decodes to one, and U+00A0 is written as itself, not
 `&nbsp;`, so the output reads like the Markdown stage's.
+
+The output is canonical HTML5 serialisation: attributes double-quoted, and `<` and `>` only as
+tag delimiters (escaped in text and in attribute values; tests/test_sanitize.py checks this for
+the installed nh3). Later stages rely on that when they find tags with regular expressions
+(side-notes, cross-link markers, the side-note sentinel).
 """
 
 from __future__ import annotations

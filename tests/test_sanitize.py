@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+import types
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from digest import markup
 from digest.config import DEFAULT_KINDS, AnnotationKind, MarkdownOptions, SiteConfig
 from digest.content import load_article
 from digest.diagnostics import Diagnostic, terminal_safe
@@ -93,6 +95,9 @@ def fragments(draw: st.DrawFn, depth: int = 0) -> str:
     return "".join(parts)
 
 
+CANONICAL_TAG = re.compile(r'<[a-z][a-z0-9]*(?: [a-z][a-z0-9:-]*="[^"<>]*")*>|</[a-z][a-z0-9]*>')
+
+
 def policy_problems(html: str, *, sentinels: bool = False) -> list[str]:
     """What in `html` the allow-list should have removed (`sentinels`: the Markdown stage's own
     side-note comments are expected)."""
@@ -122,6 +127,9 @@ def policy_problems(html: str, *, sentinels: bool = False) -> list[str]:
 def test_only_the_allow_list_survives(fragment: str) -> None:
     cleaned = sanitize_html(fragment)
     assert policy_problems(cleaned) == []
+    # `<` and `>` only delimit tags (never raw in text or attribute values): what lets later stages
+    # (side-notes, cross-links, the side-note sentinel) find tags with regular expressions.
+    assert not re.search("[<>]", CANONICAL_TAG.sub("", cleaned)), cleaned
     # Stable: what the browser re-parses is what was checked (no mutation on a second pass).
     assert sanitize_html(cleaned) == cleaned
 
@@ -260,6 +268,14 @@ def test_an_author_cannot_place_a_side_note(forged: str) -> None:
 def test_an_author_cannot_write_a_cross_link_marker(forged: str) -> None:
     rendered = render(f"Text.\n\n{forged}\n")
     assert "digest-xref:" not in rendered.body_html.lower() and rendered.crossrefs == ()
+
+
+def test_a_marker_swallowed_into_an_attribute_is_dropped() -> None:
+    """Raw HTML can turn highlighted words into an attribute value (`<b title='>words<i '>`); the
+    side-note sentinel must not become a comment there (it would break out of the attribute)."""
+    md = types.SimpleNamespace(digest_nonce="f00d")
+    html = '<p title="digestnotef00dn1x &lt;a href=&quot;#digest-xref-f00d:x&quot;&gt;">w</p>digestnotef00dn2x'
+    assert markup._finish(md, html) == '<p title=" &lt;a href=&quot;#digest-xref-:x&quot;&gt;">w</p><!--digest-annotation 2-->'
 
 
 def test_real_markers_survive() -> None:

@@ -110,8 +110,19 @@ def _finish(md: markdown.Markdown, html_out: str) -> str:
     nonce = md.digest_nonce  # type: ignore[attr-defined]
     clean = sanitize_html(html_out).replace(f'href="{_XREF_GUARD}{nonce}:', f'href="{crosslinks.MARKER}')
     if _NOTE_GUARD + nonce in clean:
-        clean = re.sub(_NOTE_GUARD + nonce + r"n(\d+)x", lambda m: f"<!--{SENTINEL} {m.group(1)}-->", clean)
-    return clean
+        note = _NOTE_GUARD + nonce + r"n(\d+)x"
+
+        def place(match: re.Match[str]) -> str:
+            if match.group(1) is not None:
+                # Raw HTML around a highlight can pull the words into an attribute value (`<b title='>`):
+                # a comment there would break out of it. Sanitised HTML has `<` and `>` only as tag
+                # delimiters, so `<[^>]*>` is exactly one tag.
+                return re.sub(note, "", match.group(1))
+            return f"<!--{SENTINEL} {match.group(2)}-->"
+
+        clean = re.sub(r"(<[^>]*>)|" + note, place, clean)
+    # A marker the sanitiser moved somewhere odd must not carry the nonce into the output.
+    return clean.replace(nonce, "") if nonce in clean else clean
 
 
 def to_html(text: str, config: SiteConfig, *, allow_html: bool = True) -> str:
