@@ -30,6 +30,9 @@ from ..sanitize import sanitize_html
 from . import crosslinks
 from .annotations import SENTINEL, AnchorResult, AnnotationAnchorer, side_note_html
 from .crosslinks import CrossRef
+from .entry import entry_html
+
+__all__ = ["RenderedArticle", "entry_html", "render_article"]
 
 _XREF_GUARD = "#digest-xref-"  # + nonce + ":" + the marker's target
 _NOTE_GUARD = "digestnote"  # + nonce + "n" + the annotation's number + "x": plain text
