@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest import markup
-from digest.config import DEFAULT_KINDS, AnnotationKind, MarkdownOptions, SiteConfig
+from digest.config import MarkdownOptions, SiteConfig
 from digest.content import load_article
 from digest.diagnostics import Diagnostic, terminal_safe
 from digest.markup import RenderedArticle, render_article
@@ -31,11 +31,10 @@ from .hostile import (
     url_scheme,
 )
 
-KINDS = tuple(AnnotationKind(name, k["label"], k["color"], k["dark_color"]) for name, k in DEFAULT_KINDS.items())
-CONFIG = SiteConfig(root=Path("."), annotation_kinds=KINDS)
-EVERY_EXTENSION = SiteConfig(root=Path("."), annotation_kinds=KINDS, markdown=MarkdownOptions(
+CONFIG = SiteConfig(root=Path("."))
+EVERY_EXTENSION = SiteConfig(root=Path("."), markdown=MarkdownOptions(
     extensions=("extra", "sane_lists", "smarty", "toc", "admonition", "codehilite", "md_in_html")))
-NO_RAW_HTML = SiteConfig(root=Path("."), annotation_kinds=KINDS, markdown=MarkdownOptions(raw_html=False))
+NO_RAW_HTML = SiteConfig(root=Path("."), markdown=MarkdownOptions(raw_html=False))
 
 
 def scaled(examples: int) -> int:
