@@ -15,13 +15,22 @@ from markupsafe import Markup
 from digest.config import SiteConfig
 from digest.content import Article
 from digest.diagnostics import Diagnostics
-from digest.incremental import (BuildState, Reads, Skipper, Untrackable, entities, entity_key, fingerprint,
-                                page_context, read_value)
+from digest.incremental import (
+    BuildState,
+    Reads,
+    Skipper,
+    Untrackable,
+    entities,
+    entity_key,
+    fingerprint,
+    page_context,
+    read_value,
+)
 from digest.markup import RenderedArticle
 from digest.render import make_environment
 from digest.site import RelatedMemo, Site, build_site
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _article(slug: str, title: str, tags: tuple[str, ...] = (), day: int = 2, body: str = "Body.") -> tuple[Article, RenderedArticle, str]:
