@@ -77,6 +77,9 @@ URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
 DROPPED_WITH_CONTENT: frozenset[str] = frozenset({
     "script", "style", "template", "iframe", "noscript", "noembed", "noframes", "svg", "math",
     "textarea", "select", "title", "xmp",
+    # The parser nests links inside these (they are scoping markers); kept, their content would
+    # leave nested links that a browser re-parses differently from what was checked.
+    "object", "applet", "marquee",
 })
 
 # C0 controls except tab and newline, DEL and C1 controls: meaningless in text, and a terminal

@@ -62,7 +62,8 @@ def every_html(rendered: RenderedArticle) -> list[str]:
 
 _ELEMENT_NAMES = sorted(ALLOWED_ELEMENTS | {"script", "style", "iframe", "svg", "math", "form", "input", "button",
                                             "object", "embed", "meta", "base", "link", "template", "textarea",
-                                            "noscript", "select", "video", "body", "frameset", "xmp", "title"})
+                                            "noscript", "select", "video", "body", "frameset", "xmp", "title", "applet",
+                                            "marquee", "nobr", "font", "center", "caption"})
 _ATTRIBUTE_NAMES = sorted({name for names in ALLOWED_ATTRIBUTES.values() for name in names}
                           | {"onclick", "onerror", "onload", "style", "srcset", "formaction", "action", "xlink:href",
                              "src", "href", "data", "poster", "target", "rel", "data-x", "http-equiv", "content"})
