@@ -529,7 +529,7 @@ def _feed_pages(site: Site) -> list[Page]:
     config = site.config
     limit = config.feeds.entries
     # An empty feed still needs <updated>: the site's newest change, or the epoch, keeps it deterministic.
-    newest = max((s.article.updated or s.article.date for s in site.stories), default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
+    newest = max((s.article.updated or s.article.date for s in site.stories), default=dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
     feeds = [("feed.xml", "", config.title, site.stories[:limit])]
     for taxonomy in site.taxonomies.values():
         for term in taxonomy.terms:

@@ -86,5 +86,20 @@ def test_a_value_of_the_wrong_type_names_its_key_and_line(tmp_path: Path, key: s
 
 @given(st.text(alphabet=st.characters(categories=["Ll"]), min_size=1, max_size=12).filter(lambda k: k not in schema_keys()))
 def test_an_unknown_key_is_an_error_naming_it(tmp_path_factory: pytest.TempPathFactory, key: str) -> None:
-    config, problems = _load(tmp_path_factory.mktemp("cfg"), f"{key}: 1\n")
+    config, problems = _load(tmp_path_factory.mktemp("cfg"), f"'{key}': 1\n")  # quoted: `null` is a name here
     assert config is None and problems and problems[0].startswith(f"site.yaml:1: error: unknown setting `{key}`")
+
+
+def test_config_defaults_and_errors(tmp_path: Path) -> None:
+    config = _load(tmp_path, "title: T\n")[0]
+    assert config.digest.per_page == 20 and config.related.auto == 5 and config.base_url is None
+    assert [k.name for k in config.annotation_kinds] == ["context", "fact-check", "correction", "analysis"]
+    assert _load(tmp_path, "base_url: https://x.org/news\n")[0].base_url == "https://x.org/news/"
+    (tmp_path / "site.yaml").write_text("related:\n  auto: -1\nfeeds:\n  entries: 0\n  extra_key: 1\n")
+    diags = Diagnostics()
+    assert load_config(tmp_path, diags) is None
+    assert [d.format() for d in diags.sorted()] == [
+        "site.yaml:2: error: `related.auto` must be 0 or more",
+        "site.yaml:4: error: `feeds.entries` must be at least 1",
+        "site.yaml:5: error: unknown setting `feeds.extra_key`",
+    ]
