@@ -13,6 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 from .diagnostics import Diagnostic
+from .filters import FILTERS
 from .markup.annotations import annotation_parts
 from .markup.crosslinks import substitute
 from .site import Page, Site, Story
@@ -53,6 +54,7 @@ def make_environment(site_root: Path) -> jinja2.Environment:
     env.filters["longdate"] = _long_date
     env.filters["tojson_ld"] = _json_ld
     env.filters["annotation_parts"] = annotation_parts  # splits a body where side-notes go
+    env.filters.update(FILTERS)  # the theme's pure filters (digest/filters.py)
     return env
 
 

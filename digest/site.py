@@ -16,7 +16,10 @@ from .content import Article, RelatedRef
 from .diagnostics import Diagnostics
 from .markup import RenderedArticle
 from .markup.crosslinks import FILE_PREFIX
+from .calendar import Coverage, Month, add_time_views
+from .frontpage import arrange_days, side_column_key
 from .related import related_by_tags
+from .storylines import Storyline, Timeline, add_storylines
 from .slugs import slugify, tag_key
 from .urls import Urls
 
@@ -31,6 +34,8 @@ class Term:
     url: str
     stories: list[Story] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)  # alias spellings that redirect here
+    coverage: Coverage | None = None  # stories over time, for the term page's chart
+    weight: int = 1  # 1..5: how much it is used, relative to its taxonomy's most used term
 
     @property
     def count(self) -> int:
@@ -73,6 +78,8 @@ class Edition:
     stories: list[Story] = field(default_factory=list)
     previous: Edition | None = None
     next: Edition | None = None
+    lead: Story | None = None  # the day's lead story (frontpage.arrange_days)
+    briefs: list[Story] = field(default_factory=list)  # stories listed "In brief"
 
 
 @dataclass(eq=False, repr=False)
@@ -89,6 +96,9 @@ class Story:
     inline_links: list[Story] = field(default_factory=list)  # targets of [[...]] and file links
     edition: Edition | None = None
     order: tuple[float, str] = (0.0, "")  # newest first, then by slug: computed once, sorted often
+    timeline: Timeline | None = None  # its running story, if it is part of one ("The story so far")
+    is_lead: bool = False  # front-matter `lead: true`
+    is_brief: bool = False  # front-matter `brief: true`
 
     def __getattr__(self, name: str) -> Any:
         # Templates read article fields (story.title) and rendered ones (story.body_html) directly.
@@ -167,6 +177,10 @@ class Site:
     editions: list[Edition]  # newest first
     pages: list[Page] = field(default_factory=list)
     xrefs: dict[str, Story] = field(default_factory=dict)  # inline cross-link target -> story
+    storylines: list[Storyline] = field(default_factory=list)  # every running story, newest first
+    running_stories: list[Storyline] = field(default_factory=list)  # those still running (side column)
+    calendar: list[Month] = field(default_factory=list)  # edition months, newest first
+    archive_url: str = ""
 
     @property
     def tags(self) -> Taxonomy:
@@ -227,6 +241,9 @@ def build_site(config: SiteConfig, entries: list[tuple[Article, RenderedArticle]
     xrefs = _resolve_crossrefs(stories, by_slug, by_headline, diags)
     editions = _build_editions(stories, urls)
     site = Site(config, urls, stories, by_slug, taxonomies, editions, xrefs=xrefs)
+    arrange_days(site, diags)
+    add_storylines(site)
+    add_time_views(site)
     site.pages = plan_pages(site)
     return site
 
@@ -441,13 +458,15 @@ def plan_pages(site: Site) -> list[Page]:
         title = config.title if pagination.number == 1 else f"{config.title} — page {pagination.number}"
         pages.append(Page(pagination.paths[pagination.number - 1], "index.html", "digest", title,
                           {"stories": chunk, "groups": group_by_day(chunk)}, pagination,
-                          PageDeps(cards=_with_inline_targets(chunk), extra=repr(pagination.paths))))
+                          PageDeps(cards=_with_inline_targets(chunk), extra=repr(pagination.paths) + side_column_key(site))))
     for story in site.stories:
         edition = story.edition
         pages.append(Page(story.url, "article.html", "article", story.article.title, {"story": story},
                           deps=PageDeps(full=(story,), cards=tuple(_linked_stories(story)),
                                         extra=repr([(t.name, t.url) for ts in story.terms.values() for t in ts])
-                                        + (edition.url if edition else ""))))
+                                        + (edition.url if edition else "")
+                                        + (repr((story.timeline.earlier, story.timeline.later, story.timeline.storyline.days))
+                                           if story.timeline else ""))))
     for edition in site.editions:
         neighbours = [(e.day, e.url) for e in (edition.previous, edition.next) if e is not None]
         pages.append(Page(edition.url, "edition.html", "edition", f"Digest for {edition.day:%-d %B %Y}",
@@ -468,7 +487,8 @@ def plan_pages(site: Site) -> list[Page]:
                 pages.append(Page(pagination.paths[pagination.number - 1], "term.html", "term", title,
                                   {"taxonomy": taxonomy, "term": term, "stories": chunk}, pagination,
                                   PageDeps(cards=_with_inline_targets(chunk),
-                                           extra=repr((term.name, term.count, pagination.paths)))))
+                                           extra=repr((term.name, term.count, pagination.paths,
+                                                       [(b.start, b.count) for b in term.coverage.bars] if term.coverage else None)))))
     pages.extend(_alias_pages(site))
     pages.append(Page("404.html", "404.html", "404", "Page not found", {}, deps=PageDeps()))
     return pages
@@ -477,7 +497,8 @@ def plan_pages(site: Site) -> list[Page]:
 def _linked_stories(story: Story) -> list[Story]:
     """Stories an article page links to or lists, each shown as a card or a link."""
     linked = [link.story for link in story.related if link.story is not None]
-    return linked + story.incoming + story.auto_related + story.inline_links
+    timeline = story.timeline.entries if story.timeline else []
+    return linked + story.incoming + story.auto_related + story.inline_links + timeline
 
 
 def _with_inline_targets(stories: list[Story]) -> tuple[Story, ...]:
