@@ -7,6 +7,7 @@ on what it reads.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import math
 import re
@@ -114,7 +115,13 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
 
 
+def dateformat(value: dt.date, pattern: str) -> str:
+    """`value.strftime(pattern)` as a filter, so templates call no methods."""
+    return value.strftime(pattern)
+
+
 FILTERS = {
+    "dateformat": dateformat,
     "annotation_blocks": annotation_blocks,
     "quoted": quoted,
     "opens_with_dateline": opens_with_dateline,
