@@ -127,7 +127,8 @@ def test_edition_and_archive(built_example: Path) -> None:
 
 def test_tag_pages(built_example: Path) -> None:
     tags = page(built_example, "tags/index.html")
-    assert ("../tags/ports/", "Ports") in tags.links and ("../tags/skaerholm/", "Skærholm") in tags.links
+    # Each tag links with its count (inside the link, so the whole entry is the target).
+    assert ("../tags/ports/", "Ports 8 stories") in tags.links and ("../tags/skaerholm/", "Skærholm 4 stories") in tags.links
     ports = page(built_example, "tags/ports/index.html")
     assert ports.headings[0] == "Ports"
     story_links = [h for h, _ in ports.links if h.startswith("../../articles/")]
