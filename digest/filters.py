@@ -22,7 +22,7 @@ WORDS_PER_MINUTE = 230
 # Tags, comments (the note sentinels among them) of a body's HTML, in order.
 _TOKEN = re.compile(r"<!--(.*?)-->|<(/?)([A-Za-z][A-Za-z0-9-]*)\b[^>]*?(/?)>", re.DOTALL)
 _SENTINEL_TEXT = re.compile(SENTINEL + r" (\d+)")
-_VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
+_VOID = frozenset(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"])
 _RAW_TEXT = frozenset(("script", "style", "textarea", "title"))
 
 

@@ -11,16 +11,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from .calendar import Coverage, Month, add_time_views
 from .config import SiteConfig
 from .content import Article, RelatedRef
 from .diagnostics import Diagnostics
+from .frontpage import arrange_days, side_column_key
 from .markup import RenderedArticle
 from .markup.crosslinks import FILE_PREFIX
-from .calendar import Coverage, Month, add_time_views
-from .frontpage import arrange_days, side_column_key
 from .related import related_by_tags
-from .storylines import Storyline, Timeline, add_storylines
 from .slugs import slugify, tag_key
+from .storylines import Storyline, Timeline, add_storylines
 from .urls import Urls
 
 
