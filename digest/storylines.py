@@ -5,8 +5,9 @@ Two articles are part of the same running story when they are *close* and *about
 - close: one links to the other (`related:`, a backlink, or an inline `[[...]]` link), or they
   share a rare tag (one carried by at most RARE_TAG_STORIES articles);
 - about the same thing: the tags they share carry at least SAME_STORY_OVERLAP of the weight of
-  the lighter article's tags, each tag weighted by its rarity exactly as automatic related
-  stories weigh it (digest/related.py), so sharing `Ports` says less than sharing `Strike`.
+  the lighter article's tags, each tag weighted by its rarity as automatic related stories weigh
+  it (digest/related.py), so sharing `Ports` says less than sharing `Strike`; a tag only one
+  article carries weighs log(N), the most of all, as it marks a subject of its own.
 
 A running story is a connected group of such pairs with at least MIN_STORIES articles on at
 least two days. Everything here is a pure function of tags, dates and links: deterministic, and
@@ -16,6 +17,7 @@ linear in the number of links and rare-tag pairs (never every pair of articles).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from .site import Site, Story
 
 RARE_TAG_STORIES = 12
+_SCALE = 1_000_000  # related.weights gives log(N/df) in millionths
 SAME_STORY_OVERLAP = 0.55
 MIN_STORIES = 3
 TIMELINE_LENGTH = 12  # an article shows at most this many entries of its running story
@@ -69,6 +72,11 @@ def find_storylines(stories: list[Story], max_share: float) -> list[Storyline]:
         for tag in set(tags[slug]):
             doc_freq[tag] += 1
     weight = weights(doc_freq, len(slugs), max_share)
+    # A tag no other article carries cannot be shared, but it still says what an article is
+    # about: counted in its weight, it keeps a story with a distinctive subject of its own out of
+    # a running story it shares only generic tags with.
+    unique = round(_SCALE * math.log(len(slugs))) if slugs else 0
+    weight |= {tag: unique for tag, df in doc_freq.items() if df == 1}
     mass = {slug: sum(weight[t] for t in set(tags[slug])) for slug in slugs}
 
     def same_story(a: str, b: str) -> bool:

@@ -76,7 +76,7 @@ def test_side_column_has_running_stories_calendar_tags_and_feed(built_example: P
     html = _html(built_example, "index.html")
     side = _between(html, '<aside class="side-column"', "</aside>")
     running = _between(side, "Running stories", "</section>")
-    assert 'href="articles/port-strike-five-days-in-numbers/"' in running and "6 stories since" in running
+    assert 'href="articles/port-strike-five-days-in-numbers/"' in running and "5 stories since" in running
     assert 'href="articles/fact-check-skaerholm-ten-days-of-water/"' in running
     assert '<table class="calendar"' in side and 'href="digest/2026-03-06/"' in side
     assert 'href="tags/ports/" rel="tag">Ports <span class="count">8</span>' in side
@@ -123,8 +123,8 @@ def test_story_so_far_timeline(built_example: Path) -> None:
     art = _html(built_example, "articles/port-strike-enters-third-day/index.html")
     timeline = _between(art, '<nav class="storyline"', "</nav>")
     titles = re.findall(r'<li(?: class="is-current")?><time datetime="([^"]+)">', timeline)
-    assert titles == sorted(titles) and len(titles) == 6  # oldest first, every article of the strike
-    assert "6 stories over 5 days" in timeline
+    assert titles == sorted(titles) and len(titles) == 5  # oldest first, every article of the strike
+    assert "5 stories over 5 days" in timeline
     assert '<span aria-current="page">Port strike enters third day; union agrees to talks on Thursday</span>' in timeline
     assert 'href="../../articles/port-strike-begins-at-harwick/"' in timeline
     assert 'href="../../articles/port-strike-enters-third-day/"' not in timeline  # itself is marked, not linked
@@ -339,3 +339,68 @@ def test_term_weight_is_monotonic_from_1_to_5() -> None:
     weights = [term_weight(n, 40) for n in range(1, 41)]
     assert weights[0] == 1 and weights[-1] == 5 and weights == sorted(weights)
     assert term_weight(3, 3) == 5 and term_weight(1, 1) == 1
+
+
+# ---- running stories ------------------------------------------------------------------------
+
+
+def _timeline(public: Path, slug: str) -> list[str]:
+    html = _html(public, f"articles/{slug}/index.html")
+    if 'class="storyline"' not in html:
+        return []
+    nav = _between(html, '<nav class="storyline"', "</nav>")
+    return [m.group(1) or m.group(2) for m in re.finditer(r'href="\.\./\.\./articles/([a-z0-9-]+)/"|(aria-current)', nav)]
+
+
+def test_running_stories_follow_links_and_rare_tags_not_generic_ones(tmp_path: Path) -> None:
+    def story(day: int, tags: str, related: str = "[]") -> str:
+        return article(f"Story {day} {tags}", f"2026-03-{day:02d}T09:00:00", tags=tags, related=related)
+
+    files = {
+        # A strike followed over four days: linked in a chain, sharing Strike.
+        "content/strike-1.md": story(2, "[Strike, Ports, City]"),
+        "content/strike-2.md": story(3, "[Strike, Ports]", "\n  - strike-1"),
+        "content/strike-3.md": story(4, "[Strike, Ports, City]", "\n  - strike-2"),
+        # Not linked, but shares the rare Strike tag and most of its weight: same story.
+        "content/strike-4.md": story(5, "[Strike, Ports]"),
+        # Linked to the strike, but about something else (shares only generic tags): not in it.
+        "content/election.md": story(4, "[Election, City, Ports]", "\n  - strike-1"),
+    }
+    files |= {f"content/filler-{i}.md": story(10 + i, f"[City, Topic{i}]") for i in range(6)}
+    site = write_site(tmp_path / "site", files)
+    assert build(site).code == 0
+    public = site / "public"
+    assert _timeline(public, "strike-3") == ["strike-1", "strike-2", "aria-current", "strike-4"]
+    assert _timeline(public, "strike-1")[0] == "aria-current"
+    assert _timeline(public, "election") == []
+    assert _timeline(public, "filler-0") == []
+    # The front page lists it as running, by its newest story.
+    side = _between(_html(public, "index.html"), '<aside class="side-column"', "</aside>")
+    assert 'href="articles/strike-4/"' in side and "4 stories since" in side
+
+
+def test_two_stories_or_one_day_are_not_a_running_story(tmp_path: Path) -> None:
+    files = {
+        "content/a.md": article("A", "2026-03-02T09:00:00", tags="[Rare]"),
+        "content/b.md": article("B", "2026-03-03T09:00:00", tags="[Rare]", related="\n  - a"),
+        "content/c.md": article("C", "2026-03-05T09:00:00", tags="[Other]"),
+        "content/d.md": article("D", "2026-03-05T10:00:00", tags="[Other]"),
+        "content/e.md": article("E", "2026-03-05T11:00:00", tags="[Other]"),
+    }
+    site = write_site(tmp_path / "site", files)
+    assert build(site).code == 0
+    for slug in "abcde":
+        assert _timeline(site / "public", slug) == [], slug
+    assert 'id="running-heading"' not in _html(site / "public", "index.html")
+
+
+def test_long_running_story_shows_a_window_around_the_article(tmp_path: Path) -> None:
+    files = {f"content/day-{i:02d}.md": article(f"Day {i}", f"2026-03-{i + 1:02d}T09:00:00", tags="[Siege]",
+                                                 related=f"\n  - day-{i - 1:02d}" if i else "[]") for i in range(20)}
+    files |= {f"content/other-{i}.md": article(f"Other {i}", "2026-02-01T09:00:00", tags=f"[X{i}]") for i in range(80)}
+    site = write_site(tmp_path / "site", files)
+    assert build(site).code == 0
+    html = _html(site / "public", "articles/day-10/index.html")
+    nav = _between(html, '<nav class="storyline"', "</nav>")
+    assert nav.count("<li") == 12 and "20 stories over 20 days; 4 earlier not shown; 4 later not shown" in nav
+    assert "day-04/" in nav and "day-03/" not in nav and "day-15/" in nav and "day-16/" not in nav
