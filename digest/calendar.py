@@ -140,7 +140,6 @@ def add_time_views(site: Site) -> None:
     """`site.calendar` (edition months, newest first); `term.coverage` and `term.weight` for
     every term of every taxonomy."""
     site.calendar = month_grids(site.editions)
-    site.archive_url = site.urls.archive()
     for taxonomy in site.taxonomies.values():
         most = max((term.count for term in taxonomy.terms), default=0)
         for term in taxonomy.terms:

@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from .build import BuildOptions, build
 from .diagnostics import Diagnostic
-from .pipeline import Builder, BuildOptions
 
 COMMANDS = ("build", "serve", "import")
 
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_build(args: argparse.Namespace) -> int:
     options = BuildOptions(site=args.site, out=args.out, base_url=args.base_url, drafts=args.drafts, strict=args.strict)
     progress = ProgressLine(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
-    result = Builder(options, jobs=args.jobs, progress=progress).build()
+    result = build(options, jobs=args.jobs, progress=progress)
     if progress:
         progress.clear()
     prefix = _display_prefix(args.site)

@@ -36,13 +36,3 @@ def arrange_days(site: Site, diags: Diagnostics) -> None:
         edition.lead = candidates[0] if candidates else None
         edition.briefs = [s for s in edition.stories if s.is_brief and s is not edition.lead]
 
-
-def side_column_key(site: Site) -> str:
-    """Everything the digest's side column shows (running stories, tags, the newest month's
-    calendar): part of the front pages' dependencies for incremental builds."""
-    running = [(line.latest.article.title, line.latest.url, line.latest.article.date, len(line.stories), line.days)
-               for line in site.running_stories]
-    tags = [(t.name, t.url, t.count) for t in site.taxonomies["tags"].terms] if "tags" in site.taxonomies else []
-    month = site.calendar[0] if site.calendar else None
-    days = [(d.day, d.edition.url if d.edition else "") for week in month.weeks for d in week if d] if month else []
-    return repr((running, tags, days))

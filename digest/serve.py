@@ -28,8 +28,10 @@ from pathlib import Path
 from tornado import httpserver, netutil, web
 from tornado.websocket import WebSocketClosedError
 
+from .build import BuildOptions, BuildResult, build
+from .build.articles import ArticleStore
+from .build.process import ProcessCache
 from .cli import _display_prefix, format_diagnostic
-from .pipeline import Builder, BuildOptions, BuildResult
 from .render import THEME_DIR
 from .watch import Watched, Watcher
 
@@ -64,12 +66,14 @@ class Rebuilder:
     the pages whose inputs changed."""
 
     def __init__(self, options: BuildOptions):
-        self.builder = Builder(options)
+        self.options = options
+        self.cache = ProcessCache()
 
     def rebuild(self, changed: Sequence[str] | None) -> BuildResult:
         if changed:
-            self.builder.forget(changed)
-        return self.builder.build()
+            store = self.cache.for_site("articles", self.options.site, lambda: ArticleStore(self.options.site))
+            store.forget(changed)
+        return build(self.options, cache=self.cache)
 
 
 def bench_rebuilder(site: Path, out: Path) -> Callable[[list[Path]], BuildResult]:

@@ -289,7 +289,7 @@ def test_watcher_thread_survives_a_failing_callback(tmp_path: Path) -> None:
 
 
 def test_a_rebuild_sees_a_same_size_save_within_one_timestamp_tick(example_site: Path, tmp_path: Path) -> None:
-    from digest.pipeline import BuildOptions
+    from digest.build import BuildOptions
     from digest.serve import Rebuilder
 
     out = tmp_path / "out"
