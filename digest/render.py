@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from .diagnostics import Diagnostic
 from .filters import FILTERS
-from .incremental import Reads, entity_key
+from .incremental import ENTITY_TYPES, Reads, entity_key
 from .markup.annotations import annotation_parts
 from .markup.crosslinks import substitute
 from .site import CrossLinkTargets, Page, Site, Story
@@ -60,21 +60,18 @@ class RecordingEnvironment(jinja2.Environment):
     `getitem` for every `a.b` and `a['b']`, and filters such as map(attribute=…) call `getitem`."""
 
     reads: Reads | None = None
+    page: Any = None  # the page being rendered: digest.incremental fingerprints it whole, not by reads
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         reads = self.reads
-        if reads is not None:
-            key = entity_key(obj)
-            if key is not None:
-                reads.attrs.add((key, attribute))
+        if reads is not None and type(obj) in ENTITY_TYPES and obj is not self.page:
+            reads.attrs.add((obj.dep_key, attribute))
         return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         reads = self.reads
-        if reads is not None and isinstance(argument, str):
-            key = entity_key(obj)
-            if key is not None:
-                reads.attrs.add((key, argument))
+        if reads is not None and type(obj) in ENTITY_TYPES and obj is not self.page and isinstance(argument, str):
+            reads.attrs.add((obj.dep_key, argument))
         return super().getitem(obj, argument)
 
     def get_template(self, name: Any, parent: str | None = None, globals: Any = None) -> jinja2.Template:
@@ -112,20 +109,35 @@ def _json_ld(data: Any) -> Markup:
     return Markup(json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c"))
 
 
-class MemoryBytecodeCache(jinja2.BytecodeCache):
-    """Compiled templates kept across rebuilds in one process (serve). Entries are keyed by
-    the template's name and source checksum, so an edited template is compiled afresh."""
+class TemplateCodeCache(jinja2.BytecodeCache):
+    """Compiled templates, kept in memory across rebuilds in one process (serve) and on disk for the
+    next process (compiling the theme costs more than rendering a small site). Entries are keyed by
+    the template's name and source checksum (and Jinja's own version), so an edited template is
+    compiled afresh."""
 
     def __init__(self) -> None:
         self.store: dict[str, bytes] = {}
+        self.folder: Path | None = None  # set per build: the site's .cache/templates
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         data = self.store.get(bucket.key)
+        if data is None and self.folder is not None:
+            try:
+                data = (self.folder / bucket.key).read_bytes()
+            except OSError:
+                return
+            self.store[bucket.key] = data
         if data is not None:
             bucket.bytecode_from_string(data)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.store[bucket.key] = bucket.bytecode_to_string()
+        data = self.store[bucket.key] = bucket.bytecode_to_string()
+        if self.folder is not None:
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                (self.folder / bucket.key).write_bytes(data)
+            except OSError:
+                pass  # a read-only .cache only costs speed
 
 
 CARD_CACHE_LIMIT = 20_000
@@ -228,7 +240,7 @@ class Renderer:
 
     def render(self, page: Page) -> tuple[bytes, Reads]:
         reads = Reads()
-        self.env.reads = reads
+        self.env.reads, self.env.page = reads, page
         try:
             self.page, self.prefix = page, self.urls.root_prefix(page.path)
             template = self.env.get_template(page.template)
@@ -245,7 +257,7 @@ class Renderer:
             path, line = _template_frame(exc, self.site.config.root)
             raise TemplateProblem(Diagnostic(path, line, "error", f"template error: {exc}"), page.path) from None
         finally:
-            self.env.reads = None
+            self.env.reads = self.env.page = None
         return html.encode("utf-8"), reads
 
     def _target(self, target: str) -> Story | None:

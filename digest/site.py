@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import itertools
 import re
 import unicodedata
@@ -38,6 +39,10 @@ class Term:
     aliases: list[str] = field(default_factory=list)  # alias spellings that redirect here
     coverage: Coverage | None = None  # stories over time, for the term page's chart
     weight: int = 1  # 1..5: how much it is used, relative to its taxonomy's most used term
+    dep_key: str = field(init=False)  # the same term's name in every build (see digest.incremental)
+
+    def __post_init__(self) -> None:
+        self.dep_key = f"t:{self.taxonomy}/{self.slug}"
 
     @property
     def count(self) -> int:
@@ -54,6 +59,10 @@ class Taxonomy:
     name: str
     url: str
     terms: list[Term] = field(default_factory=list)
+    dep_key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dep_key = "x:" + self.name
 
     @property
     def label(self) -> str:
@@ -82,6 +91,10 @@ class Edition:
     next: Edition | None = None
     lead: Story | None = None  # the day's lead story (frontpage.arrange_days)
     briefs: list[Story] = field(default_factory=list)  # stories listed "In brief"
+    dep_key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dep_key = "e:" + self.day.isoformat()
 
 
 @dataclass(eq=False, repr=False)
@@ -103,10 +116,14 @@ class Story:
     timeline: Timeline | None = None  # its running story, if it is part of one ("The story so far")
     is_lead: bool = False  # front-matter `lead: true`
     is_brief: bool = False  # front-matter `brief: true`
+    dep_key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dep_key = "s:" + self.article.slug
 
     # Attributes that are a function of the article's file alone (with the article settings), like
     # every field reached through __getattr__: the same content_key means the same value.
-    FROM_FILE = frozenset({"article", "rendered", "content_key", "summary", "feed_html"})
+    FROM_FILE = frozenset({"article", "rendered", "content_key", "summary", "feed_html", "dep_key"})
 
     def __getattr__(self, name: str) -> Any:
         # Templates read article fields (story.title) and rendered ones (story.body_html) directly.
@@ -164,6 +181,10 @@ class Page:
     pagination: Pagination | None = None
     feed: FeedLink | None = None  # the Atom feed this page offers in its <head>
     stories: tuple[Story, ...] = ()  # the stories it shows, newest first (its sitemap lastmod)
+    dep_key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dep_key = "p:" + self.path
 
     @property
     def lastmod(self) -> dt.datetime | None:
@@ -193,6 +214,7 @@ class Site:
     archive_url: str = ""
     tag_uri: str = "tag:localhost,"  # feed entry ids: tag:<host>,<day>:<base path><slug>
     base_path: str = "/"
+    dep_key = "site"
 
     @property
     def tags(self) -> Taxonomy:
@@ -207,6 +229,8 @@ class Site:
 class CrossLinkTargets:
     """A site's inline cross-link targets as a graph object (`targets["port-strike"]` is a story),
     so that a page resolving one records the read like any other."""
+
+    dep_key = "xrefs"
 
     def __init__(self, site: Site):
         self.site = site
@@ -248,13 +272,14 @@ class Resolver:
         return self.by_headline.get(normalize_headline(target), [])
 
 
+@dataclass
 class RelatedMemo:
-    """The last automatic-relations answer, kept by a long-lived process (serve): most edits leave
-    every story's tags, date and links as they were, and then the answer stands."""
+    """The last automatic-relations answer (kept in memory by serve and on disk for the next build):
+    most edits leave every story's tags, date and links as they were, and then the answer stands."""
 
-    def __init__(self) -> None:
-        self.key: object = None
-        self.found: dict[str, list[str]] = {}
+    key: str = ""  # digest of everything the answer depends on
+    found: dict[str, list[str]] = field(default_factory=dict)
+    changed: bool = False
 
 
 def build_site(config: SiteConfig, entries: list[tuple[Article, RenderedArticle, str]], diags: Diagnostics,
@@ -413,10 +438,11 @@ def _auto_related(stories: list[Story], by_slug: dict[str, Story], config: SiteC
     dates = {s.article.slug: s.order[0] for s in stories}
     exclude = {s.article.slug: [link.story.article.slug for link in s.related if link.story is not None]
                + [other.article.slug for other in s.incoming] for s in stories}
-    key = (config.related.auto, config.related.max_share, [(slug, tags[slug], dates[slug], exclude[slug]) for slug in sorted(tags)])
+    inputs = (config.related.auto, config.related.max_share, [(slug, tags[slug], dates[slug], exclude[slug]) for slug in sorted(tags)])
+    key = hashlib.sha256(repr(inputs).encode("utf-8", "surrogateescape")).hexdigest()
     if memo.key != key:
         memo.found = related_by_tags(tags, dates, limit=config.related.auto, max_share=config.related.max_share, exclude=exclude)
-        memo.key = key
+        memo.key, memo.changed = key, True
     for story in stories:
         story.auto_related = [by_slug[slug] for slug in memo.found[story.article.slug]]
 

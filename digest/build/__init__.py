@@ -14,7 +14,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
+from ..atomic import load_pickle, save_pickle
 from ..config import load_config
 from ..diagnostics import Diagnostic, Diagnostics
 from ..incremental import (
@@ -28,7 +30,7 @@ from ..incremental import (
     state_file,
 )
 from ..output import MANIFEST
-from ..render import MemoryBytecodeCache
+from ..render import TemplateCodeCache
 from ..site import RelatedMemo, Site, build_site
 from .articles import ArticleStore, LoadStats, load_articles
 from .pages import write_output
@@ -36,6 +38,7 @@ from .process import PROCESS, ProcessCache
 from .sources import code_fingerprint, list_sources
 
 Progress = Callable[[str, int, int], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,9 @@ def _build(options: BuildOptions, jobs: int, progress: Progress, cache: ProcessC
 
     entries = [(r.article, r.rendered, r.key) for r in records
                if r.article is not None and r.rendered is not None and (options.drafts or not r.article.draft)]
-    site = build_site(config, entries, diags, cache.for_site("related", config.root, RelatedMemo))
+    related_path = config.root / ".cache" / "related.pickle"
+    related = cache.for_site("related", config.root, lambda: _loaded(related_path, RelatedMemo))
+    site = build_site(config, entries, diags, related)
     if not site.has_feeds:
         diags.warning("site.yaml", 0, "no base_url: feed.xml, the tag feeds, sitemap.xml and robots.txt are left out "
                                       "(they need absolute URLs; set base_url in site.yaml or pass --base-url)")
@@ -141,13 +146,17 @@ def _build(options: BuildOptions, jobs: int, progress: Progress, cache: ProcessC
 
     state_path = state_file(config.root, out_dir)
     previous = cache.for_site("state:" + str(out_dir.resolve()), config.root, lambda: _StateSlot(state_path))
-    written = write_output(site, sources.static, out_dir, previous.load(), code_fingerprint(),
-                           cache.for_site("templates", config.root, MemoryBytecodeCache), diags, jobs, progress)
+    compiled = cache.shared("templates", TemplateCodeCache)
+    compiled.folder = config.root / ".cache" / "templates"
+    written = write_output(site, sources.static, out_dir, previous.load(), code_fingerprint(), compiled, diags, jobs, progress)
     stage("pages")
     if diags.errors:
         return _failed(result, diags)
 
     store.save()
+    if related.changed:
+        save_pickle(related_path, related)
+        related.changed = False
     assert written.state is not None
     previous.save(written.state)
     result.diagnostics = diags.sorted()
@@ -159,6 +168,11 @@ def _build(options: BuildOptions, jobs: int, progress: Progress, cache: ProcessC
     stage("save")
     result.elapsed = time.perf_counter() - started
     return result
+
+
+def _loaded(path: Path, kind: type[T]) -> T:
+    found = load_pickle(path)
+    return found if isinstance(found, kind) else kind()
 
 
 def _failed(result: BuildResult, diags: Diagnostics) -> BuildResult:

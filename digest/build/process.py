@@ -33,6 +33,10 @@ class ProcessCache:
             self.per_site.move_to_end(key)
         return found
 
+    def shared(self, kind: str, make: Callable[[], T]) -> T:
+        """A cache every site shares (compiled templates, keyed by their own source)."""
+        return self.for_site(kind, Path("/"), make)
+
     def clear(self) -> None:
         self.per_site.clear()
 
