@@ -118,12 +118,12 @@ def test_cache_never_outlives_what_shaped_it(example_site: Path, change: str, mo
 def test_engine_version_change_invalidates_article_cache(example_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert Builder(BuildOptions(site=example_site)).build().ok
     second = Builder(BuildOptions(site=example_site, out=example_site / "elsewhere")).build()
-    assert second.ok and second.loaded.processed == 0 and second.loaded.files == 15  # all from the pack
+    assert second.ok and second.loaded.processed == 0 and second.loaded.files == 19  # all from the pack
     monkeypatch.setattr(sources_module, "CODE_FORMAT", "changed")
     sources_module.code_fingerprint.cache_clear()
     try:
         third = Builder(BuildOptions(site=example_site)).build()
-        assert third.ok and third.loaded.processed == 15
+        assert third.ok and third.loaded.processed == 19
     finally:
         sources_module.code_fingerprint.cache_clear()
 
