@@ -140,7 +140,7 @@ class TemplateCodeCache(jinja2.BytecodeCache):
                 pass  # a read-only .cache only costs speed
 
 
-CARD_CACHE_LIMIT = 20_000
+FRAGMENT_CACHE_LIMIT = 20_000
 
 
 class Renderer:
@@ -155,7 +155,7 @@ class Renderer:
         self.xref_table = CrossLinkTargets(site)
         # A story's card is the same on every page of the same depth (links are root prefix +
         # path), and a story appears on its edition, the digest and every tag page: render once.
-        self._cards: dict[tuple[int, str, str], tuple[Markup, Reads]] = {}
+        self._fragments: dict[tuple, tuple[Markup, Reads]] = {}
         self.page: Page | None = None
         self.prefix = ""
         self._install_globals()
@@ -204,22 +204,30 @@ class Renderer:
             read(config, "base_url")
             return urls.absolute(path)
 
-        def card(story: Story, heading: str = "h3") -> Markup:
-            key = (id(story), heading, self.prefix)
-            cached = self._cards.get(key)
+        def fragment(template: str, macro_name: str, *args: Any) -> Markup:
+            """A macro's output, made once per build for the same arguments and page depth: a story's
+            card appears on its edition, the digest and every tag page, its feed entry in every feed
+            of its tags. The reads made while making it count for every page that shows it."""
+            key = (template, macro_name, *(id(a) if entity_key(a) else a for a in args), self.prefix)
+            cached = self._fragments.get(key)
             if cached is None:
-                if len(self._cards) >= CARD_CACHE_LIMIT:
-                    self._cards.clear()  # memory stays flat on huge archives; pages are rendered in order
+                if len(self._fragments) >= FRAGMENT_CACHE_LIMIT:
+                    self._fragments.clear()  # memory stays flat on huge archives; pages are rendered in order
                 outer, self.env.reads = self.env.reads, Reads()
                 try:
-                    macro = self.env.get_template("_macros.html").module.story_card
-                    html = Markup(macro(story, heading))
-                    cached = self._cards[key] = (html, self.env.reads)
+                    macro = getattr(self.env.get_template(template).module, macro_name)
+                    cached = self._fragments[key] = (Markup(macro(*args)), self.env.reads)
                 finally:
                     self.env.reads = outer
             if self.env.reads is not None:
                 self.env.reads.merge(cached[1])
             return cached[0]
+
+        def card(story: Story, heading: str = "h3") -> Markup:
+            return fragment("_macros.html", "story_card", story, heading)
+
+        def feed_entry(story: Story) -> Markup:
+            return fragment("_atom.xml", "entry", story)
 
         def story_annotation_counts(story: Story) -> list[tuple[Any, int]]:
             counts: dict[str, int] = {}
@@ -235,7 +243,7 @@ class Renderer:
 
         self.env.globals.update(
             site=self.site, config=config, url=url, absolute_url=absolute_url, card=card,
-            story_annotation_counts=story_annotation_counts, feed_content=feed_content,
+            story_annotation_counts=story_annotation_counts, feed_content=feed_content, feed_entry=feed_entry,
         )
 
     def render(self, page: Page) -> tuple[bytes, Reads]:
