@@ -16,10 +16,13 @@ from .config import SiteConfig, load_config
 from .content import Article, load_article
 from .diagnostics import Diagnostic, Diagnostics
 from .feeds import FeedJob, feed_jobs, render_feed
+from .fsguard import content_files as guarded_content_files
+from .fsguard import display_path, read_problem, read_regular_file, read_source
+from .fsguard import static_files as guarded_static_files
 from .incremental import card_key, feed_fingerprint, global_key, graph_signature, page_fingerprint
 from .markup import RenderedArticle, render_article
 from .markup.crosslinks import place_in_file
-from .output import OutputError, StagedOutput
+from .output import OutputError, StagedOutput, check_output_paths
 from .render import THEME_DIR, Renderer, TemplateProblem, template_dirs
 from .site import Page, Site, build_site
 from .sitemap import sitemap_files
@@ -79,40 +82,15 @@ def process_file(rel_path: str, data: bytes, config: SiteConfig) -> tuple[Articl
     return article, rendered, diags + list(rendered.diagnostics)
 
 
-def content_files(config: SiteConfig) -> list[tuple[str, Path]]:
-    """Every `content/**/*.md` (hidden files and folders skipped), as (site-relative path, path)."""
-    root = config.content_dir
-    if not root.is_dir():
-        return []
-    found: list[str] = []
-    # os.walk on strings: pathlib's sorting and str() dominated no-change rebuilds at 5,000 files.
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        rel_folder = os.path.relpath(folder, config.root).replace(os.sep, "/")
-        found.extend(f"{rel_folder}/{name}" for name in files if name.endswith(".md") and not name.startswith("."))
-    found.sort()
-    return [(rel, config.root / rel) for rel in found]
+def content_files(config: SiteConfig, diags: Diagnostics) -> list[tuple[str, Path]]:
+    """Every `content/**/*.md` (hidden files and folders skipped), as (site-relative path, path);
+    links out of the site, FIFOs, devices, unreadable files and undecodable names are reported."""
+    return guarded_content_files(config.root, config.follow_symlinks, diags)
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
-
-
-def static_files(config: SiteConfig) -> dict[str, Path]:
+def static_files(config: SiteConfig, diags: Diagnostics) -> dict[str, Path]:
     """Theme assets under static/, overridable by the site's own templates/static and static/."""
-    found: dict[str, Path] = {}
-    for templates in reversed(template_dirs(config.root)):  # theme first, site overrides
-        static = templates / "static"
-        if static.is_dir():
-            for f in sorted(static.rglob("*")):
-                if f.is_file() and not _hidden(f, static):
-                    found["static/" + f.relative_to(static).as_posix()] = f
-    site_static = config.root / "static"
-    if site_static.is_dir():
-        for f in sorted(site_static.rglob("*")):
-            if f.is_file() and not _hidden(f, site_static):
-                found[f.relative_to(site_static).as_posix()] = f
-    return found
+    return guarded_static_files(config.root, template_dirs(config.root), config.follow_symlinks, THEME_DIR, diags)
 
 
 # Below this many articles to (re)process, a process pool costs more than it saves
@@ -237,6 +215,7 @@ class Builder:
         entries = [(m.article, m.rendered) for m in processed
                    if m.article is not None and m.rendered is not None and (options.drafts or not m.article.draft)]
         site = build_site(config, entries, diags)
+        check_output_paths(site, out_dir, diags)
         timings["graph"], mark = time.perf_counter() - mark, time.perf_counter()
         if not site.has_feeds:
             diags.warning("site.yaml", 0, "no base_url: feed.xml, the tag feeds, sitemap.xml and robots.txt are left out "
@@ -291,7 +270,7 @@ class Builder:
         Returns None whenever that is not certain, and the full build runs instead.
         """
         last = self._last
-        if last is None or last.out_dir != self.options.out_dir or last.config_key != config.fingerprint():
+        if last is None or last.out_dir != self.options.out_dir or last.config_key != config.fingerprint() or diags.errors:
             return None
         if set(last.keys) != {rel for rel in self._memo}:
             return None  # files added or removed
@@ -314,14 +293,14 @@ class Builder:
             last.full_keys[id(story)] = memo.key
             stories.append(story)
         try:
-            staged = StagedOutput(self.options.out_dir)
+            staged = StagedOutput(self.options.out_dir, config.root)
         except OutputError:
             return None
         try:
             changed_ids = {id(s) for s in stories}
             items: list[Page | FeedJob] = [last.article_pages[s.article.slug] for s in stories]
             items += [job for job in feed_jobs(site) if any(id(s) in changed_ids for s in job.stories)]
-            statics = static_files(config)
+            statics = static_files(config, diags)
             items = [item for item in items if item.path not in statics]
             newest = site.stories[0] if site.stories else None
             todo = []
@@ -338,9 +317,17 @@ class Builder:
                 staged.record(*outcome)
                 rendered += outcome[0].endswith(".html")
             for site_path, source in statics.items():
-                staged.add(site_path, source.read_bytes())
+                data = read_source(source, config.root, diags)
+                if data is not None:
+                    staged.add(site_path, data)
+            if diags.errors:
+                staged.discard()
+                return None  # the full build reports them
             staged.keep_previous()
             result.written, result.removed = staged.commit()
+        except OutputError:
+            self._last = None
+            return None  # put back as it was: the full build reports it
         except BaseException:
             staged.discard()
             raise
@@ -359,7 +346,7 @@ class Builder:
         results: dict[str, _Memo] = {}
         todo: list[tuple[str, bytes, str, int, int]] = []
         memo_hits = cache_hits = 0
-        files = content_files(config)
+        files = content_files(config, diags)
         for rel, path in files:
             try:
                 stat = path.stat()
@@ -370,7 +357,11 @@ class Builder:
                 results[rel] = memo
                 memo_hits += 1
                 continue
-            data = path.read_bytes()
+            try:
+                data = read_regular_file(path)
+            except OSError as exc:
+                diags.error(rel, 0, read_problem(exc))
+                continue
             key = article_key(settings_key, rel, data)
             cached = cache.get(key)
             if cached is not None:
@@ -410,9 +401,9 @@ class Builder:
     def _write(self, config: SiteConfig, site: Site, content_keys: dict[str, str], out_dir: Path,
                diags: Diagnostics, result: BuildResult) -> int:
         try:
-            staged = StagedOutput(out_dir)
+            staged = StagedOutput(out_dir, config.root)
         except OutputError as exc:
-            diags.error(str(out_dir), 0, str(exc).split(": ", 1)[-1])
+            diags.error(display_path(exc.path, config.root), 0, exc.message)
             return 0
         rendered_pages = 0
         self._write_state = None
@@ -426,7 +417,7 @@ class Builder:
             full_keys = {i: content_keys[s.article.slug] for i, s in by_id.items()}
             card_keys = {i: card_key(s) for i, s in by_id.items()}
             self._write_state = (base, full_keys, card_keys)
-            statics = static_files(config)
+            statics = static_files(config, diags)
             # A site's own file (say robots.txt or feed.xml in static/) wins over a generated one.
             feeds = [job for job in feed_jobs(site) if job.path not in statics]
             items: list[Page | FeedJob] = [*site.pages, *feeds]
@@ -457,11 +448,16 @@ class Builder:
                 if site_path not in statics:  # a file the site supplies itself (its own robots.txt) wins
                     staged.add(site_path, data)
             for site_path, source in statics.items():
-                staged.add(site_path, source.read_bytes())
+                data = read_source(source, config.root, diags)
+                if data is not None:
+                    staged.add(site_path, data)
             if diags.errors:
                 staged.discard()
                 return rendered_pages
             result.written, result.removed = staged.commit()
+        except OutputError as exc:
+            staged.discard()
+            diags.error(display_path(exc.path, config.root), 0, exc.message)
         except BaseException:
             staged.discard()
             raise

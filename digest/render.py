@@ -13,6 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 from .diagnostics import Diagnostic
+from .fsguard import GuardedTemplateLoader
 from .markup.annotations import annotation_parts
 from .markup.crosslinks import substitute
 from .site import Page, Site, Story
@@ -40,9 +41,10 @@ def template_dirs(site_root: Path) -> list[Path]:
     return unique
 
 
-def make_environment(site_root: Path) -> jinja2.Environment:
+def make_environment(site_root: Path, follow_symlinks: bool = False) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(site_root)]),
+        # Only regular files inside the site or the theme: never a FIFO, a device or a link out.
+        loader=GuardedTemplateLoader(site_root, template_dirs(site_root), follow_symlinks, THEME_DIR),
         autoescape=True,  # every field is escaped unless a template explicitly opts out
         undefined=jinja2.StrictUndefined,  # a misspelt variable is an error, not an empty string
         trim_blocks=True,
@@ -86,10 +88,10 @@ _BYTECODE = _MemoryBytecodeCache()
 CARD_CACHE_LIMIT = 20_000
 
 
-def _environment(site_root: Path) -> jinja2.Environment:
+def _environment(site_root: Path, follow_symlinks: bool = False) -> jinja2.Environment:
     # A fresh environment per render pass: imported macro modules capture the globals they
     # were created with, so an environment must never outlive its site graph.
-    env = make_environment(site_root)
+    env = make_environment(site_root, follow_symlinks)
     env.bytecode_cache = _BYTECODE
     return env
 
@@ -97,7 +99,7 @@ def _environment(site_root: Path) -> jinja2.Environment:
 class Renderer:
     def __init__(self, site: Site, env: jinja2.Environment | None = None):
         self.site = site
-        self.env = env or _environment(site.config.root)
+        self.env = env or _environment(site.config.root, site.config.follow_symlinks)
         self.urls: Urls = site.urls
         # A story's card is the same on every page of the same depth (links are root prefix +
         # path), and a story appears on its edition, the digest and every tag page: render once.
