@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TextIO
 
 from .diagnostics import Diagnostic
+from .fsguard import escape_name
+from .output import out_dir_problem
 from .pipeline import Builder, BuildOptions
 
 COMMANDS = ("build", "serve", "import")
@@ -67,6 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
         argv.insert(0, "build")
     args = _parser().parse_args(argv)
+    if getattr(args, "out", None) is not None:
+        problem = out_dir_problem(args.out, args.site)
+        if problem:
+            shown = escape_name(str(args.out))
+            shown = shown if len(shown) <= 100 else f"{shown[:48]}…{shown[-48:]}"
+            print(f"error: --out {shown}: {problem}", file=sys.stderr)
+            return 2
     if args.command == "build":
         return run_build(args)
     if args.command == "serve":

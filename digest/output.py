@@ -673,15 +673,27 @@ def out_dir_problem(out: Path, site: Path) -> str | None:
     existing = absolute
     while not os.path.lexists(existing):
         existing = os.path.dirname(existing)
-    if existing != absolute:
-        if not os.path.isdir(existing):
-            return f"cannot be created: `{escape_name(existing)}` is not a folder"
-        if not os.access(existing, os.W_OK | os.X_OK):
-            return f"cannot be created: `{escape_name(existing)}` is not writable"
+    if existing == absolute:
+        if not os.access(absolute, os.W_OK | os.X_OK):
+            return "is not writable"
+        parent = os.path.dirname(real_out)
+        refused = _cannot_create_in(parent)
+        if refused:
+            return f"cannot stage the new site beside it, in `{escape_name(parent)}`: {refused}"
         return None
-    if not os.access(absolute, os.W_OK | os.X_OK):
-        return "is not writable"
-    parent = os.path.dirname(real_out)
-    if not os.access(parent, os.W_OK | os.X_OK):
-        return f"its parent folder `{escape_name(parent)}` is not writable (the new site is staged beside the output folder)"
+    if not os.path.isdir(existing):
+        return f"cannot be created: `{escape_name(existing)}` is not a folder"
+    refused = _cannot_create_in(existing)
+    if refused:
+        return f"cannot be created in `{escape_name(existing)}`: {refused}"
+    return None
+
+
+def _cannot_create_in(folder: str) -> str | None:
+    """Why a folder cannot be made in `folder` (tried for real: permission bits do not bind root,
+    and a read-only or virtual file system only says so when asked)."""
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder))
+    except OSError as exc:
+        return (exc.strerror or str(exc)).lower() if exc.errno != errno.EACCES else "permission denied"
     return None
