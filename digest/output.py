@@ -421,7 +421,9 @@ class _Commit:
         removed = 0
         try:
             os.mkdir(self.aside)
-            self._write_journal([rel for rel in changed if rel not in (staged.previous or {})], self.stale)
+            # Everything this build keeps that the old manifest does not list: if a second commit fails
+            # too, what the first one left is still named somewhere.
+            self._write_journal([rel for rel in staged.entries if rel not in (staged.previous or {})], self.stale)
             blocking = {rel for rel in self.stale if any(other.startswith(rel + "/") for other in changed)}
             for rel in sorted(blocking):
                 removed += self._remove(rel)

@@ -205,6 +205,7 @@ class Builder:
         timings = result.timings
         mark = time.perf_counter()
         processed = self._process_all(config, diags)
+        static_files(config, diags)  # listed now too, so odd files there are reported with content errors
         timings["articles"], mark = time.perf_counter() - mark, time.perf_counter()
         fast = self._edit_in_place(config, processed, diags, result)
         if fast is not None:
