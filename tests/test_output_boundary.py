@@ -25,17 +25,17 @@ from .permhelp import permissions_unbound_reason, run_bound
 SITE_YAML = "title: Boundary test\ntimezone: UTC\nbase_url: https://example.org/\n"
 
 
-def _site(root: Path, **articles: str) -> Path:
+def _site(root: Path, site_yaml: str = SITE_YAML, **articles: str) -> Path:
     files = {f"content/{slug}.md": text for slug, text in articles.items()}
-    return write_site(root, files, SITE_YAML)
+    return write_site(root, files, site_yaml)
 
 
 def _story(title: str, day: int = 2, tags: str = "[Ports]", body: str = "Body text.") -> str:
     return article(title, date=f"2026-03-{day:02d}T09:00:00", body=body, tags=tags)
 
 
-def _built(root: Path) -> Path:
-    site = _site(root, one=_story("One"), two=_story("Two", 3, "[Ports, Water]"), three=_story("Three", 4, "[Water]"))
+def _built(root: Path, site_yaml: str = SITE_YAML) -> Path:
+    site = _site(root, site_yaml, one=_story("One"), two=_story("Two", 3, "[Ports, Water]"), three=_story("Three", 4, "[Water]"))
     result = build(site)
     assert result.code == 0, result.output
     return site
@@ -313,7 +313,7 @@ class _FaultyOs:
 
 def _changed_site(root: Path) -> Path:
     """A built site, then edited so the next commit replaces, adds and removes files and folders."""
-    site = _built(root)
+    site = _built(root, "title: Commit test\n")  # no feeds: fewer files, the same kinds of change
     (site / "content" / "two.md").write_text(_story("Two, updated", 3, "[Ports, Water]"))
     (site / "content" / "three.md").unlink()
     (site / "content" / "four.md").write_text(_story("Four", 6, "[Energy]"))
@@ -338,7 +338,7 @@ def _commit_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int,
 
 
 def test_a_commit_that_fails_at_any_step_leaves_public_exactly_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls, clean = _commit_calls(tmp_path, monkeypatch)
+    calls, _ = _commit_calls(tmp_path, monkeypatch)
     assert calls > 10  # replacements, additions, removals and pruned folders all happen
     template = _changed_site(tmp_path / "template")
     for fail_at in range(1, calls + 1):
@@ -350,9 +350,7 @@ def test_a_commit_that_fails_at_any_step_leaves_public_exactly_as_it_was(tmp_pat
         assert "public: error: could not update the output folder (injected I/O error); " \
                "the output folder was left exactly as it was" in result.err, result.err
         assert tree_state(site / "public") == before, f"public/ changed when call {fail_at} failed"
-        assert not list(site.glob(".digest-staging-*"))
-        assert build(site).code == 0  # and the next good build is a clean build
-        assert tree_digest(site / "public") == clean
+        assert not (site / "public" / JOURNAL).exists() and not list(site.glob(".digest-staging-*"))
         shutil.rmtree(site)
 
 
