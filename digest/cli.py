@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from .build import BuildOptions, build
 from .diagnostics import Diagnostic
 from .fsguard import escape_name
 from .output import out_dir_problem
-from .pipeline import Builder, BuildOptions
 
 COMMANDS = ("build", "serve", "import")
 
@@ -90,10 +90,10 @@ def main(argv: list[str] | None = None) -> int:
 def run_build(args: argparse.Namespace) -> int:
     options = BuildOptions(site=args.site, out=args.out, base_url=args.base_url, drafts=args.drafts, strict=args.strict)
     progress = ProgressLine(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
-    result = Builder(options, jobs=args.jobs, progress=progress).build()
+    result = build(options, jobs=args.jobs, progress=progress)
     if progress:
         progress.clear()
-    prefix = _display_prefix(args.site)
+    prefix = display_prefix(args.site)
     for diagnostic in result.diagnostics:
         print(format_diagnostic(diagnostic, prefix), file=sys.stderr)
     print(result.summary(), file=sys.stderr if not result.ok else sys.stdout)
@@ -124,7 +124,7 @@ class ProgressLine:
             self.stream.flush()
 
 
-def _display_prefix(site: Path) -> str:
+def display_prefix(site: Path) -> str:
     """Messages name files as the user would type them from the current folder."""
     try:
         rel = os.path.relpath(site.resolve(), Path.cwd())

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import markdown
@@ -350,6 +350,7 @@ class SiteConfig:
     markdown: MarkdownOptions = section(MarkdownOptions)
     extra: dict[str, Any] = option({}, _typed("a mapping (free-form values for templates)", lambda v: isinstance(v, dict)),
                                    "free-form values for templates")
+    dep_key: ClassVar[str] = "config"  # its name for digest.incremental's recorded reads
     # Output-folder boundary (issue 10, digest/fsguard.py): links in content/, static/ and templates/
     # that leave the site are refused with a warning unless this is set.
     follow_symlinks: bool = option(False, boolean, "follow symbolic links that lead out of the site")

@@ -256,17 +256,28 @@ class StagedOutput:
         self.fresh = previous is None
         self.entries: dict[str, tuple[str, str]] = {}  # file -> (sha256 of bytes, page fingerprint)
         self.changed: list[str] = []
+        self._verified: dict[str, str] = {}  # file -> sha256 of its bytes, hashed by current_sha
 
-    def unchanged(self, site_path: str, fingerprint: str | None) -> bool:
-        """Keep the file from the last build if it was made from the same inputs; True if kept."""
-        if fingerprint is None or not self.trusted:
-            return False
-        rel = output_file(site_path)
+    def current_sha(self, rel: str) -> str | None:
+        """The sha256 of output file `rel` as the last build left it, if it is still there (a plain
+        file, not a link). After an interrupted commit the file's bytes are hashed instead of
+        trusting the record."""
+        if not self.trusted:
+            owned = rel in (self.previous or {}) or rel in self._previous.extra
+            actual = _file_digest(os.path.join(self.root, rel)) if owned else None
+            if actual is not None:
+                self._verified[rel] = actual
+            return actual
         previous = (self.previous or {}).get(rel)
-        if previous is None or previous[1] != fingerprint or rel in self.entries or not _is_regular(os.path.join(self.root, rel)):
-            return False
-        self.entries[rel] = previous
-        return True
+        if previous is None or not _is_regular(os.path.join(self.root, rel)):
+            return None
+        return previous[0]
+
+    def keep(self, rel: str) -> None:
+        """Leave the file from the last build as it is (digest.incremental found it up to date)."""
+        if rel in self.entries:
+            raise OutputError(os.path.join(self.root, rel), "two pages would be written to this file")
+        self.entries[rel] = (self._verified[rel], "") if not self.trusted else (self.previous or {})[rel]
 
     def add(self, site_path: str, data: bytes, fingerprint: str | None = None) -> None:
         self.record(*self.stage(site_path, data, fingerprint))
@@ -300,18 +311,6 @@ class StagedOutput:
         self.entries[rel] = (digest, fingerprint)
         if staged:
             self.changed.append(rel)
-
-    def keep_previous(self) -> None:
-        """Every file of the last build not produced again stays as it is (an in-place edit)."""
-        for rel, entry in (self.previous or {}).items():
-            if rel in self.entries:
-                continue
-            if not self.trusted:  # after an interrupted commit, record what is really there
-                actual = _file_digest(os.path.join(self.root, rel))
-                if actual is None:
-                    continue
-                entry = (actual, "")
-            self.entries[rel] = entry
 
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)

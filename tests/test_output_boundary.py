@@ -20,7 +20,7 @@ import digest.output
 from digest.output import JOURNAL, MANIFEST
 
 from .conftest import REPO, article, build, run_cli, tree_digest, tree_state, write_site
-from .permhelp import permissions_unbound_reason, run_bound
+from .fshelp import build_or_fail, permissions_unbound_reason, run_bound
 
 SITE_YAML = "title: Boundary test\ntimezone: UTC\nbase_url: https://example.org/\n"
 
@@ -173,7 +173,7 @@ def test_a_manifest_that_is_not_a_plain_file_is_refused_without_reading_it(tmp_p
     else:
         (public / MANIFEST).mkdir()
     before = tree_state(public)
-    result = build(built_site)
+    result = build_or_fail(built_site)
     assert result.code == 1, result.output
     assert "public/.digest-manifest.json: error: is not a regular file" in result.err
     assert tree_state(public) == before
@@ -261,13 +261,13 @@ def test_the_output_folder_may_not_be_a_link(tmp_path: Path) -> None:
 
 def test_a_link_in_the_way_of_the_preview_folder_is_refused(tmp_path: Path) -> None:
     """serve's preview goes to SITE/.cache/preview-PORT: a planted `.cache` link must not lead it out."""
-    from digest.pipeline import Builder, BuildOptions
+    from digest.build import BuildOptions, build as build_site_into
 
     site = _site(tmp_path / "site", one=_story("One"))
     target = tmp_path / "elsewhere"
     target.mkdir()
     (site / ".cache").symlink_to(target)
-    result = Builder(BuildOptions(site=site, out=site / ".cache" / "preview-5500")).build()
+    result = build_site_into(BuildOptions(site=site, out=site / ".cache" / "preview-5500"))
     messages = [d.format() for d in result.diagnostics]
     assert not result.ok
     assert any(m.startswith(".cache/preview-5500: error: leads out of the site through a symbolic link") for m in messages), messages
@@ -481,7 +481,13 @@ def _out_cases(tmp_path: Path, site: Path) -> dict[str, tuple[str, str]]:
 
 @pytest.mark.parametrize("case", ["file", "device", "fifo", "link", "site", "parent", "content", "static", "theme",
                                   "long-name", "long-path", "under-a-file", "virtual"])
-def test_an_unusable_out_folder_is_a_one_line_usage_error(tmp_path: Path, case: str) -> None:
+def test_an_unusable_out_folder_is_a_one_line_usage_error(tmp_path: Path, case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import digest.serve
+
+    def serve_must_not_start(args: object) -> int:
+        raise AssertionError("serve started with an unusable --out")
+
+    monkeypatch.setattr(digest.serve, "serve", serve_must_not_start)  # a server would never return
     site = _site(tmp_path / "site", one=_story("One"))
     out, message = _out_cases(tmp_path, site)[case]
     before = tree_state(tmp_path)

@@ -1,4 +1,5 @@
-"""Running the build where file permissions bind, even when the tests run as root (as in CI).
+"""Helpers for tests of odd files: a build that cannot hang the test run, and a build that file
+permissions bind even when the tests run as root (as in CI).
 
 Root reads and writes anything whatever the mode bits, so a chmod 000 file proves nothing there. As
 root, the build runs under setpriv without the two capabilities that override permission checks
@@ -7,13 +8,35 @@ root, the build runs under setpriv without the two capabilities that override pe
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
-from .conftest import REPO
+import pytest
+
+from .conftest import REPO, Run, build
+
+HANG_GUARD_SECONDS = 60  # the builds in these tests take well under a second
+
+
+def build_or_fail(site: Path, *extra: str) -> Run:
+    """Build in-process, failing (not hanging) if the build blocks, as reading a FIFO would."""
+    outcome: list[Run] = []
+    worker = threading.Thread(target=lambda: outcome.append(build(site, *extra)), daemon=True)
+    worker.start()
+    worker.join(HANG_GUARD_SECONDS)
+    if worker.is_alive():
+        for fifo in (p for p in site.rglob("*") if stat.S_ISFIFO(p.lstat().st_mode)):
+            with contextlib.suppress(OSError):
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # release a blocked reader
+        worker.join(5)
+        pytest.fail(f"the build did not finish in {HANG_GUARD_SECONDS}s: something blocked it")
+    return outcome[0]
 
 DROP = "-dac_override,-dac_read_search"
 
