@@ -12,6 +12,7 @@ from typing import TextIO
 from .build import BuildOptions, build
 from .diagnostics import Diagnostic
 from .fsguard import escape_name
+from .importers.registry import FormatChoices
 from .output import out_dir_problem
 
 COMMANDS = ("build", "serve", "import")
@@ -43,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     i = commands.add_parser("import", help="convert scraped text, saved HTML pages or feeds into content/")
     i.add_argument("sources", nargs="+", type=Path, metavar="SOURCE", help="file or folder to import")
     _site_options(i)
-    i.add_argument("--format", choices=("auto", "text", "html", "feed"), default="auto")
+    i.add_argument("--format", choices=FormatChoices(), default="auto", metavar="FORMAT", help="%(choices)s (default: auto, detected from each file's content)")
     i.add_argument("--tag", action="append", default=[], metavar="TAG", help="add this tag to every imported article")
     i.add_argument("--force", action="store_true", help="replace a content file recognised as the same article (never a hand-written one)")
     i.add_argument("--dry-run", action="store_true", help="show what would be written, write nothing")

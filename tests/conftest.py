@@ -17,7 +17,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
+# The shared importer corpus lives beside the checkout (CI has it, a contributor's clone does
+# not). DIGEST_CORPUS=/nonexistent runs the suite as such a clone would; DIGEST_CORPUS=DIR
+# points at a copy elsewhere.
+CORPUS = Path(os.environ.get("DIGEST_CORPUS") or REPO.parent / "shared" / "corpus")
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -177,8 +180,26 @@ def browser():
             instance.close()
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    if CORPUS.is_dir():
+        return f"corpus: {CORPUS}"
+    return f"corpus: not found at {CORPUS}; tests marked `corpus` are deselected (the rest covers the same behaviour on our own fixtures)"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without the corpus, its tests are deselected rather than skipped: a clone without
+    ../shared runs everything else with nothing skipped."""
+    if CORPUS.is_dir():
+        return
+    deselected = [item for item in items if item.get_closest_marker("corpus")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("corpus")]
+
+
 def require_corpus(*parts: str) -> Path:
+    """A path inside the shared corpus, for tests marked `corpus` (only those may read it)."""
     path = CORPUS.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared corpus not present at {path} (it only exists beside the project checkout)")
+    if not CORPUS.is_dir():
+        pytest.fail(f"the shared corpus is not at {CORPUS}: a test that reads it must be marked `corpus`")
     return path

@@ -261,7 +261,8 @@ def test_the_output_folder_may_not_be_a_link(tmp_path: Path) -> None:
 
 def test_a_link_in_the_way_of_the_preview_folder_is_refused(tmp_path: Path) -> None:
     """serve's preview goes to SITE/.cache/preview-PORT: a planted `.cache` link must not lead it out."""
-    from digest.build import BuildOptions, build as build_site_into
+    from digest.build import BuildOptions
+    from digest.build import build as build_site_into
 
     site = _site(tmp_path / "site", one=_story("One"))
     target = tmp_path / "elsewhere"
