@@ -115,10 +115,14 @@ class SiteWalker:
         self.diags = diags
         self.follow_outside = follow_outside
         self.allowed = [os.path.realpath(site_root), *(os.path.realpath(t) for t in trusted)]
+        self.check_access = False
 
-    def files(self, root: Path, wanted: Callable[[str], bool] = _every_name) -> list[tuple[str, Path]]:
+    def files(self, root: Path, wanted: Callable[[str], bool] = _every_name, check_access: bool = False) -> list[tuple[str, Path]]:
         """(path relative to `root`, path to read) of every regular file whose name is `wanted`,
-        sorted by relative path. A missing `root` has no files."""
+        sorted by relative path. A missing `root` has no files. With `check_access`, a file this
+        process may not read is reported here (for files read later by code that cannot report,
+        such as Jinja's loader); otherwise reading it reports it."""
+        self.check_access = check_access
         found: list[tuple[str, Path]] = []
         root_str = os.fspath(root)
         if os.path.islink(root_str):
@@ -166,9 +170,9 @@ class SiteWalker:
             elif is_dir:
                 real, mode = os.path.join(folder_real, name), stat.S_IFDIR
             elif entry.is_file(follow_symlinks=False):
-                real, mode = os.path.join(folder_real, name), stat.S_IFREG
+                real, mode = path, stat.S_IFREG  # the common case: no stat call, no path joined
             else:
-                real = os.path.join(folder_real, name)
+                real = path
                 try:
                     mode = entry.stat(follow_symlinks=False).st_mode
                 except OSError:
@@ -182,10 +186,10 @@ class SiteWalker:
                 continue
             elif not stat.S_ISREG(mode):
                 self._report(path, "error", f"is {_kind(mode)}, not a regular file: not read")
-            elif not os.access(real, os.R_OK):
+            elif self.check_access and not os.access(real, os.R_OK):
                 self._report(path, "error", "cannot read it: permission denied")
             else:
-                found.append((prefix + name, path if is_link is False else real))
+                found.append((prefix + name, real))
 
     def _follow(self, path: str, wanted: bool) -> str | None:
         """The real path a link leads to, or None (reported) when it is broken, loops or leaves the site."""
@@ -230,7 +234,7 @@ def static_files(site_root: Path, template_folders: list[Path], follow_outside: 
     walker = SiteWalker(site_root, diags, follow_outside, trusted=[theme])
     found: dict[str, Path] = {}
     for folder in reversed(template_folders):
-        for rel, path in walker.files(folder):
+        for rel, path in walker.files(folder, check_access=True):  # templates are read by Jinja's loader
             if rel.startswith("static/"):
                 found[rel] = path
     for rel, path in walker.files(site_root / "static"):
@@ -244,7 +248,7 @@ def template_files(site_root: Path, template_folders: list[Path], follow_outside
     walker = SiteWalker(site_root, Diagnostics(), follow_outside, trusted=[theme])
     found: dict[str, Path] = {}
     for folder in template_folders:
-        for rel, path in walker.files(folder):
+        for rel, path in walker.files(folder, check_access=True):
             if not rel.startswith("static/"):
                 found.setdefault(rel, path)
     return found
