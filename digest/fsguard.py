@@ -133,12 +133,16 @@ class SiteWalker:
             return found
         else:
             real = os.path.realpath(root_str)
-        self._walk(root_str, real, "", frozenset({real}), wanted, found)
+        # A stack, not recursion: a tree thousands of folders deep is legal and must not overflow.
+        pending = [(root_str, real, "", frozenset({real}))]
+        while pending:
+            self._list(*pending.pop(), wanted, found, pending)
         found.sort()
         return [(rel, Path(path)) for rel, path in found]
 
-    def _walk(self, folder: str, folder_real: str, prefix: str, ancestors: frozenset[str],
-              wanted: Callable[[str], bool], found: list[tuple[str, str]]) -> None:
+    def _list(self, folder: str, folder_real: str, prefix: str, ancestors: frozenset[str],
+              wanted: Callable[[str], bool], found: list[tuple[str, str]], pending: list) -> None:
+        """One folder: its files go to `found`, its subfolders to `pending`."""
         try:
             with os.scandir(folder) as listing:
                 entries = list(listing)
@@ -181,7 +185,7 @@ class SiteWalker:
                 if real in ancestors:
                     self._report(path, "error", "symbolic link loop: this folder link leads back to a folder that contains it")
                     continue
-                self._walk(path, real, prefix + name + "/", ancestors | {real}, wanted, found)
+                pending.append((path, real, prefix + name + "/", ancestors | {real}))
             elif not wanted(name):
                 continue
             elif not stat.S_ISREG(mode):

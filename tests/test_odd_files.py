@@ -283,3 +283,22 @@ def test_an_unreadable_file_or_folder_is_an_error_naming_it(tmp_path: Path, name
     assert "Traceback" not in result.stderr
     assert message in result.stderr, result.stderr
     assert tree_state(site / "public") == before
+
+
+def test_a_content_tree_deeper_than_the_recursion_limit_builds(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    folder = os.open(site / "content", os.O_RDONLY)
+    try:
+        for _ in range(1200):  # more levels than Python's default recursion limit
+            os.mkdir("a", dir_fd=folder)
+            inner = os.open("a", os.O_RDONLY, dir_fd=folder)
+            os.close(folder)
+            folder = inner
+        handle = os.open("deep.md", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=folder)
+        os.write(handle, article("Deep down").encode())
+        os.close(handle)
+    finally:
+        os.close(folder)
+    result = build_or_fail(site)
+    assert result.code == 0, result.output[-2000:]
+    assert (site / "public" / "articles" / "deep" / "index.html").is_file()

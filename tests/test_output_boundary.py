@@ -519,3 +519,13 @@ def test_the_manifest_format_is_readable_json(built_site: Path) -> None:
     data = _manifest(built_site / "public")
     assert data["format"] == 2 and "index.html" in data["files"]
     assert not any(stat.S_ISLNK(os.lstat(p).st_mode) for p in (built_site / "public").rglob("*"))
+
+
+def test_a_tag_alias_too_long_for_a_file_name_is_an_error_naming_it(tmp_path: Path) -> None:
+    alias = "Alias " + "x" * 260
+    site = write_site(tmp_path / "site", {"content/story.md": article("Story", tags="[Ports]")},
+                      f"title: T\ntags:\n  aliases:\n    Ports: ['{alias}']\n")
+    result = build(site)
+    assert result.code == 1, result.output
+    assert "site.yaml: error: tag alias `Alias xxxx" in result.err and "(tags.aliases) is too long for a file name" in result.err
+    assert not (site / "public").exists()
