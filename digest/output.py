@@ -239,7 +239,7 @@ class StagedOutput:
         self.root = os.path.realpath(out)
         self.out_dir = Path(self.root)
         previous = read_previous(self.root)
-        if previous is None and os.path.isdir(self.root) and any(os.scandir(self.root)):
+        if previous is None and os.path.isdir(self.root) and not _is_empty(self.root):
             raise OutputError(out_dir, f"refusing to write into a folder that digest did not create (no {MANIFEST}); "
                                        "choose an empty or new --out folder")
         self._previous = previous
@@ -297,12 +297,16 @@ class StagedOutput:
                 else _file_digest(target) == digest
             if same:
                 return rel, digest, fingerprint or "", False  # same bytes as last time: don't touch
-        if self.fresh:
-            target_path = self.staging / rel
-            target_path.parent.mkdir(parents=True, exist_ok=True)
-            target_path.write_bytes(data)
-        else:
-            (self.staging / _staged_name(rel)).write_bytes(data)
+        try:
+            if self.fresh:
+                target_path = self.staging / rel
+                target_path.parent.mkdir(parents=True, exist_ok=True)
+                target_path.write_bytes(data)
+            else:
+                (self.staging / _staged_name(rel)).write_bytes(data)
+        except OSError as exc:  # a full disk, say: the output folder is not touched yet
+            raise OutputError(self.staging.parent, f"cannot stage {rel} for writing: {exc.strerror or exc}; "
+                                                   "nothing was written") from None
         return rel, digest, fingerprint or "", True
 
     def record(self, rel: str, digest: str, fingerprint: str, staged: bool) -> None:
@@ -330,8 +334,7 @@ class StagedOutput:
             self.discard()
 
     def _manifest_bytes(self) -> bytes:
-        files = {rel: list(entry) for rel, entry in sorted(self.entries.items())}
-        return json.dumps({"format": MANIFEST_FORMAT, "files": files}, indent=0, ensure_ascii=False).encode()
+        return _manifest_json(self.entries)
 
     def _commit_fresh(self) -> tuple[int, int]:
         (self.staging / MANIFEST).write_bytes(self._manifest_bytes())
@@ -377,8 +380,9 @@ class _Commit:
         """Every file about to be written or removed lies under real folders of the output folder;
         raises OutputError (nothing touched) otherwise."""
         stale = set(self.stale)
+        changed = set(self.staged.changed)
         verified: set[str] = set()
-        for rel in sorted({*self.staged.changed, *self.stale}):
+        for rel in sorted(changed | stale):
             parts = rel.split("/")
             for depth in range(1, len(parts)):
                 folder = "/".join(parts[:depth])
@@ -392,8 +396,8 @@ class _Commit:
                                                          "the output folder, where digest keeps its files; digest never writes "
                                                          "or deletes through links, so nothing was changed: remove the link")
                 if not stat.S_ISDIR(st.st_mode):
-                    if folder in stale:
-                        break  # an old file of ours where a folder now goes: removed first
+                    if folder in stale or rel not in changed:
+                        break  # an old file of ours, removed first; or nothing to remove below a file
                     raise OutputError(self.path(folder), f"is {_file_kind(st.st_mode)} where digest needs a folder (for "
                                                          f"{_shown(rel)}); nothing was changed: remove it")
                 verified.add(folder)
@@ -413,9 +417,13 @@ class _Commit:
         new_manifest = staged._manifest_bytes()
         manifest = self.path(MANIFEST)
         if not changed and not self.stale:
-            if read_bytes_or_none(manifest) != new_manifest or os.path.lexists(self.path(JOURNAL)):
-                self._replace_manifest(new_manifest)  # one atomic rename: nothing to journal
+            try:
+                if read_bytes_or_none(manifest) != new_manifest:
+                    self._replace_manifest(new_manifest)  # one atomic rename: nothing to journal
                 _remove_if_there(self.path(JOURNAL))
+            except OSError as exc:
+                raise OutputError(self.root, f"could not update {MANIFEST} ({exc.strerror or exc}); the next build "
+                                             "checks every file again") from None
             return 0, 0
         removed = 0
         try:
@@ -423,15 +431,20 @@ class _Commit:
             # Everything this build keeps that the old manifest does not list: if a second commit fails
             # too, what the first one left is still named somewhere.
             self._write_journal([rel for rel in staged.entries if rel not in (staged.previous or {})], self.stale)
-            blocking = {rel for rel in self.stale if any(other.startswith(rel + "/") for other in changed)}
+            saved = os.path.join(self.aside, MANIFEST)
+            _hard_link_or_copy(manifest, saved)
+            blocking = self._blocking()
+            if blocking:  # the manifest stops claiming them first: it never names a missing file
+                kept = {rel: entry for rel, entry in (staged.previous or {}).items() if rel not in blocking}
+                self._replace_manifest(_manifest_json(kept))
+                self.undo.append(lambda: os.replace(saved, manifest))
             for rel in sorted(blocking):
                 removed += self._remove(rel)
             for rel in changed:
                 self._put(rel)
-            saved = os.path.join(self.aside, MANIFEST)
-            _hard_link_or_copy(manifest, saved)
             self._replace_manifest(new_manifest)
-            self.undo.append(lambda: os.replace(saved, manifest))
+            if not blocking:
+                self.undo.append(lambda: os.replace(saved, manifest))
             for rel in self.stale:
                 if rel not in blocking:
                     removed += self._remove(rel)
@@ -445,6 +458,14 @@ class _Commit:
                        f"the output folder is partly updated and {JOURNAL} marks it: the next build repairs it")
             raise OutputError(self.root, f"could not update the output folder ({exc.strerror or exc}); {outcome}") from None
         return len(changed), removed
+
+    def _blocking(self) -> set[str]:
+        """Stale files that must go before the new ones come: one where a new file needs a folder
+        (old `news`, new `news/index.html`), or one inside a folder a new file replaces."""
+        changed = set(self.staged.changed)
+        folders = {rel.rsplit("/", depth)[0] for rel in changed for depth in range(1, rel.count("/") + 1)}
+        return {rel for rel in self.stale
+                if rel in folders or any(rel.rsplit("/", depth)[0] in changed for depth in range(1, rel.count("/") + 1))}
 
     def _write_journal(self, adding: list[str], removing: list[str]) -> None:
         journal = self.path(JOURNAL)
@@ -477,7 +498,7 @@ class _Commit:
     def _prune(self, folder: str) -> None:
         while folder != self.root and _within(folder, self.root):
             st = _lstat(folder)
-            if st is None or not stat.S_ISDIR(st.st_mode) or any(os.scandir(folder)):
+            if st is None or not stat.S_ISDIR(st.st_mode) or not _is_empty(folder):
                 return
             mode = stat.S_IMODE(st.st_mode)
             os.rmdir(folder)
@@ -535,8 +556,18 @@ class _Commit:
         return True
 
 
+def _manifest_json(entries: dict[str, tuple[str, str]]) -> bytes:
+    files = {rel: list(entry) for rel, entry in sorted(entries.items())}
+    return json.dumps({"format": MANIFEST_FORMAT, "files": files}, indent=0, ensure_ascii=False).encode()
+
+
 def _within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _is_empty(folder: str) -> bool:
+    with os.scandir(folder) as entries:
+        return next(entries, None) is None
 
 
 def _files_below(folder: str, rel: str) -> list[str]:

@@ -4,6 +4,7 @@ a warning naming it, never a traceback, a hang or an article silently left out."
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import stat
@@ -287,18 +288,23 @@ def test_an_unreadable_file_or_folder_is_an_error_naming_it(tmp_path: Path, name
 
 def test_a_content_tree_deeper_than_the_recursion_limit_builds(tmp_path: Path) -> None:
     site = _site(tmp_path)
-    folder = os.open(site / "content", os.O_RDONLY)
+    depth = 1200  # more levels than Python's default recursion limit
+    folders = [os.open(site / "content", os.O_RDONLY)]
     try:
-        for _ in range(1200):  # more levels than Python's default recursion limit
-            os.mkdir("a", dir_fd=folder)
-            inner = os.open("a", os.O_RDONLY, dir_fd=folder)
-            os.close(folder)
-            folder = inner
-        handle = os.open("deep.md", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=folder)
+        for _ in range(depth):
+            os.mkdir("a", dir_fd=folders[-1])
+            folders.append(os.open("a", os.O_RDONLY, dir_fd=folders[-1]))
+        handle = os.open("deep.md", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=folders[-1])
         os.write(handle, article("Deep down").encode())
         os.close(handle)
+        result = build_or_fail(site)
+        assert result.code == 0, result.output[-2000:]
+        assert (site / "public" / "articles" / "deep" / "index.html").is_file()
     finally:
-        os.close(folder)
-    result = build_or_fail(site)
-    assert result.code == 0, result.output[-2000:]
-    assert (site / "public" / "articles" / "deep" / "index.html").is_file()
+        # shutil.rmtree (and so pytest's clean-up of old tmp folders) recurses: remove it here, bottom up.
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink("deep.md", dir_fd=folders[-1])
+        for level in range(len(folders) - 1, 0, -1):
+            os.close(folders[level])
+            os.rmdir("a", dir_fd=folders[level - 1])
+        os.close(folders[0])

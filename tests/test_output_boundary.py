@@ -313,11 +313,22 @@ class _FaultyOs:
 
 
 def _changed_site(root: Path) -> Path:
-    """A built site, then edited so the next commit replaces, adds and removes files and folders."""
-    site = _built(root, "title: Commit test\n")  # no feeds: fewer files, the same kinds of change
+    """A built site, then edited so the next commit replaces, adds and removes files and folders,
+    and puts a folder where a file was and a file where a folder was."""
+    site = _site(root, "title: Commit test\n",  # no feeds: fewer files, the same kinds of change
+                 one=_story("One"), two=_story("Two", 3, "[Ports, Water]"), three=_story("Three", 4, "[Water]"))
+    (site / "static" / "was-a-folder").mkdir(parents=True)
+    (site / "static" / "was-a-folder" / "inside.txt").write_text("old")
+    (site / "static" / "was-a-file").write_text("old")
+    assert build(site).code == 0
     (site / "content" / "two.md").write_text(_story("Two, updated", 3, "[Ports, Water]"))
     (site / "content" / "three.md").unlink()
     (site / "content" / "four.md").write_text(_story("Four", 6, "[Energy]"))
+    shutil.rmtree(site / "static" / "was-a-folder")
+    (site / "static" / "was-a-folder").write_text("new file")
+    (site / "static" / "was-a-file").unlink()
+    (site / "static" / "was-a-file").mkdir()
+    (site / "static" / "was-a-file" / "inside.txt").write_text("new")
     return site
 
 
