@@ -528,14 +528,14 @@ def _feed_pages(site: Site) -> list[Page]:
         return []
     config = site.config
     limit = config.feeds.entries
-    newest = max((s.article.updated or s.article.date for s in site.stories), default=None)
+    # An empty feed still needs <updated>: the site's newest change, or the epoch, keeps it deterministic.
+    newest = max((s.article.updated or s.article.date for s in site.stories), default=dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
     feeds = [("feed.xml", "", config.title, site.stories[:limit])]
     for taxonomy in site.taxonomies.values():
         for term in taxonomy.terms:
             feeds.append((term.feed, term.url, f"{config.title}: {term.name}", term.stories[:limit]))
     pages = []
     for path, page_path, title, stories in feeds:
-        # An empty feed still needs <updated>: the site's newest change keeps it deterministic.
         updated = max((s.article.updated or s.article.date for s in stories), default=newest)
         pages.append(Page(path, "atom.xml", "feed", title, {"stories": stories, "feed_page": page_path, "updated": updated},
                           stories=tuple(stories)))

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import stat
+import tempfile
 import threading
 from pathlib import Path
 
@@ -286,7 +288,10 @@ def test_an_unreadable_file_or_folder_is_an_error_naming_it(tmp_path: Path, name
     assert tree_state(site / "public") == before
 
 
-def test_a_content_tree_deeper_than_the_recursion_limit_builds(tmp_path: Path) -> None:
+def test_a_content_tree_deeper_than_the_recursion_limit_builds() -> None:
+    # Not in pytest's tmp_path: its clean-up of old runs uses shutil.rmtree, which recurses and
+    # would fail on this tree if a killed run left it behind.
+    tmp_path = Path(tempfile.mkdtemp(prefix="digest-deep-"))
     site = _site(tmp_path)
     depth = 1200  # more levels than Python's default recursion limit
     folders = [os.open(site / "content", os.O_RDONLY)]
@@ -308,3 +313,4 @@ def test_a_content_tree_deeper_than_the_recursion_limit_builds(tmp_path: Path) -
             os.close(folders[level])
             os.rmdir("a", dir_fd=folders[level - 1])
         os.close(folders[0])
+        shutil.rmtree(tmp_path)
