@@ -67,9 +67,10 @@ def list_sources(config: SiteConfig, diags: Diagnostics) -> Sources:
     return Sources(content_files(config, diags), static_files(config, diags), template_dirs(config.root))
 
 
-def content_files(config: SiteConfig, diags: Diagnostics) -> list[tuple[str, Path]]:
-    """Every `content/**/*.md` (hidden files and folders skipped), as (site-relative path, path)."""
-    return guarded_content_files(config.root, config.follow_symlinks, diags)
+def content_files(config: SiteConfig, diags: Diagnostics | None = None) -> list[tuple[str, Path]]:
+    """Every `content/**/*.md` (hidden files and folders skipped), as (site-relative path, path).
+    Odd entries are left out and reported to `diags` (the build always passes one)."""
+    return guarded_content_files(config.root, config.follow_symlinks, diags if diags is not None else Diagnostics())
 
 
 def _files_under(folder: Path, skip_static: bool = False) -> list[str]:
@@ -81,6 +82,8 @@ def _files_under(folder: Path, skip_static: bool = False) -> list[str]:
     return sorted(found)
 
 
-def static_files(config: SiteConfig, diags: Diagnostics) -> dict[str, Path]:
-    """Theme assets under static/, overridable by the site's own templates/static and static/."""
-    return guarded_static_files(config.root, template_dirs(config.root), config.follow_symlinks, THEME_DIR, diags)
+def static_files(config: SiteConfig, diags: Diagnostics | None = None) -> dict[str, Path]:
+    """Theme assets under static/, overridable by the site's own templates/static and static/.
+    Odd entries are left out and reported to `diags` (the build always passes one)."""
+    return guarded_static_files(config.root, template_dirs(config.root), config.follow_symlinks, THEME_DIR,
+                                diags if diags is not None else Diagnostics())
