@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -89,14 +90,17 @@ def _kind(mode: int) -> str:
     return "a special file"
 
 
-def _valid_utf8(name: str) -> bool:
-    if name.isascii():
-        return True
+def _name_problem(name: str) -> str | None:
+    """Why a file name cannot be used as it is (it ends up in URLs, messages and the terminal)."""
+    if name.isascii() and name.isprintable():
+        return None
     try:
         name.encode("utf-8")  # os.scandir decodes undecodable bytes to lone surrogates
     except UnicodeEncodeError:
-        return False
-    return True
+        return "file name is not valid UTF-8: rename it (names are used in URLs and messages)"
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        return "file name contains control characters: rename it (names are used in URLs and messages)"
+    return None
 
 
 def _every_name(name: str) -> bool:
@@ -159,9 +163,10 @@ class SiteWalker:
                 is_link = not is_dir and entry.is_symlink()
             except OSError:
                 continue  # vanished while listed
-            if not _valid_utf8(name):
+            problem = _name_problem(name)
+            if problem:
                 if is_dir or is_link or wanted(name):
-                    self._report(path, "error", "file name is not valid UTF-8: rename it (names are used in URLs and messages)")
+                    self._report(path, "error", problem)
                 continue
             if is_link:
                 real = self._follow(path, wanted(name))

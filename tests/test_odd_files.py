@@ -217,13 +217,21 @@ def test_a_device_in_content_is_an_error(tmp_path: Path) -> None:
     assert "content/null.md: error: is a device, not a regular file: not read" in result.err
 
 
-def test_a_file_name_with_control_characters_is_shown_escaped(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["file", "fifo", "folder"])
+def test_a_file_name_with_control_characters_is_an_error_shown_escaped(tmp_path: Path, kind: str) -> None:
     site = _site(tmp_path)
-    os.mkfifo(site / "content" / "clear\x1b[2J.md")
+    name = site / "content" / "clear\x1b[2J\u0085.md"
+    if kind == "fifo":
+        os.mkfifo(name)
+    elif kind == "folder":
+        name.mkdir()
+        (name / "inner.md").write_text(article("Inner"))
+    else:
+        name.write_text(article("Terminal escape", slug="fine-slug"))
     result = build_or_fail(site)
     assert result.code == 1
-    assert "content/clear\\x1b[2J.md: error: is a named pipe" in result.err
-    assert "\x1b" not in result.err
+    assert "content/clear\\x1b[2J\\x85.md: error: file name contains control characters: rename it" in result.err
+    assert "\x1b" not in result.err and "\x85" not in result.err
 
 
 def test_names_that_are_not_utf8_in_static_and_templates_are_errors(tmp_path: Path) -> None:
