@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import markdown
 
 from .diagnostics import Diagnostics
+from .sanitize import clean_strings
 from .yamlsource import LineMap, YamlError, load_yaml
 
 DEFAULT_KINDS: dict[str, dict[str, str]] = {
@@ -306,6 +307,8 @@ class MarkdownOptions:
     extensions: tuple[str, ...] = option(DEFAULT_MARKDOWN_EXTENSIONS, text_list("a list of Python-Markdown extension names"),
                                          "Python-Markdown extensions")
     extension_configs: dict[str, dict[str, Any]] = option({}, extension_configs, "settings per extension")
+    # Issue 10 (sanitize branch): either way the HTML passes the sanitiser (digest/sanitize.py).
+    raw_html: bool = option(True, boolean, "false: raw HTML in bodies is shown as text")
 
     @staticmethod
     def check_section(values: dict[str, Any]) -> tuple[str, str] | None:
@@ -458,6 +461,7 @@ def load_config(root: Path, diags: Diagnostics, base_url_override: str | None = 
         return None
     if not hasattr(data, "key_lines"):
         data.line, data.key_lines = 1, {}
+    clean_strings(data)  # issue 10: no control character from site.yaml reaches a page or the terminal
     config, ok = _read_section(SiteConfig, data, "", shown, diags)
     if base_url_override is not None:
         try:

@@ -16,6 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from .diagnostics import Diagnostic
+from .filters import FILTERS
 from .fsguard import GuardedTemplateLoader
 from .incremental import ENTITY_TYPES, Reads, entity_key
 from .markup.annotations import annotation_parts
@@ -97,6 +98,7 @@ def make_environment(site_root: Path, bytecode_cache: jinja2.BytecodeCache | Non
     env.filters["longdate"] = _long_date
     env.filters["tojson_ld"] = _json_ld
     env.filters["annotation_parts"] = annotation_parts  # splits a body where side-notes go
+    env.filters.update(FILTERS)  # the theme's pure filters (digest/filters.py)
     return env
 
 

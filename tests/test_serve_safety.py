@@ -432,7 +432,8 @@ def test_controls_in_content_reach_neither_the_page_nor_the_terminal(example_sit
         page = server.wait_page(PAGE, "Build failed", status=500)
         assert not _CONTROLS.search(page)
         assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
-        assert "\\x1b[2J" in page
+        # The content stage removes control characters on the way in (issue 10) and says so.
+        assert "[2J]0;pwned" in page and "removed control characters written as YAML escapes" in page
         # A file whose name carries an escape sequence: the "changed:" line shows it escaped.
         (example_site / "content" / "\x1b[2Jnamed.md").write_text("x", encoding="utf-8")
         wait_for(lambda: "named.md" in server.stdout, what="the new file to be reported")

@@ -27,7 +27,7 @@ def code_fingerprint() -> str:
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
-    for dist in ("markdown", "pyyaml", "jinja2", "markupsafe", "python-slugify"):
+    for dist in ("markdown", "pyyaml", "jinja2", "markupsafe", "python-slugify", "nh3"):
         try:
             digest.update(f"{dist}={importlib.metadata.version(dist)}".encode())
         except importlib.metadata.PackageNotFoundError:
