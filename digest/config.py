@@ -178,6 +178,10 @@ def permalink(name: str) -> Check:
             raise OptionError(f"`{{key}}` uses unknown field {{{min(unknown)}}}; allowed: {allowed}")
         if ".." in value.split("/") or value.startswith("/") or not value.endswith("/") or "\\" in value:
             raise OptionError(f"`{{key}}` must be a relative folder path ending in `/`, such as `{DEFAULT_PERMALINKS[name]}`")
+        # Output-folder boundary (issue 10): a literal folder name longer than a file name may be.
+        longest = max(len(part.encode()) for part in re.sub(r"{\w+}", "", value).split("/"))
+        if longest > 255:
+            raise OptionError(f"`{{key}}` has a folder name of {longest} bytes; the file system allows 255")
         return value
     return check
 
@@ -350,6 +354,9 @@ class SiteConfig:
     extra: dict[str, Any] = option({}, _typed("a mapping (free-form values for templates)", lambda v: isinstance(v, dict)),
                                    "free-form values for templates")
     dep_key: ClassVar[str] = "config"  # its name for digest.incremental's recorded reads
+    # Output-folder boundary (issue 10, digest/fsguard.py): links in content/, static/ and templates/
+    # that leave the site are refused with a warning unless this is set.
+    follow_symlinks: bool = option(False, boolean, "follow symbolic links that lead out of the site")
 
     @property
     def tz(self) -> ZoneInfo:

@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from .diagnostics import Diagnostic
 from .filters import FILTERS
+from .fsguard import GuardedTemplateLoader
 from .incremental import ENTITY_TYPES, Reads, entity_key
 from .markup.annotations import annotation_parts
 from .markup.crosslinks import substitute
@@ -80,9 +81,11 @@ class RecordingEnvironment(jinja2.Environment):
         return super().get_template(name, parent, globals)
 
 
-def make_environment(site_root: Path, bytecode_cache: jinja2.BytecodeCache | None = None) -> RecordingEnvironment:
+def make_environment(site_root: Path, bytecode_cache: jinja2.BytecodeCache | None = None,
+                     follow_symlinks: bool = False) -> RecordingEnvironment:
     env = RecordingEnvironment(
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(site_root)]),
+        # Only regular files inside the site or the theme: never a FIFO, a device or a link out.
+        loader=GuardedTemplateLoader(site_root, template_dirs(site_root), follow_symlinks, THEME_DIR),
         autoescape=True,  # every field is escaped unless a template explicitly opts out
         undefined=jinja2.StrictUndefined,  # a misspelt variable is an error, not an empty string
         trim_blocks=True,
@@ -150,7 +153,7 @@ class Renderer:
         # A fresh environment per site: imported macro modules capture the globals they were
         # created with, so an environment must never outlive its site graph.
         self.site = site
-        self.env = make_environment(site.config.root, bytecode_cache)
+        self.env = make_environment(site.config.root, bytecode_cache, site.config.follow_symlinks)
         self.urls = site.urls
         self.xref_table = CrossLinkTargets(site)
         # A story's card is the same on every page of the same depth (links are root prefix +

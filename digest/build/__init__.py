@@ -29,7 +29,7 @@ from ..incremental import (
     save_state,
     state_file,
 )
-from ..output import MANIFEST
+from ..output import MANIFEST, check_output_paths
 from ..render import TemplateCodeCache
 from ..site import RelatedMemo, Site, build_site
 from .articles import ArticleStore, LoadStats, load_articles
@@ -115,7 +115,7 @@ def _build(options: BuildOptions, jobs: int, progress: Progress, cache: ProcessC
     if not config.content_dir.is_dir():
         diags.error("content", 0, f"no content/ folder in {config.root.resolve()}")
 
-    sources = list_sources(config)
+    sources = list_sources(config, diags)
     inputs = input_digest(code_fingerprint(), options, sources.snapshot(options.site / "site.yaml"))
     last_path = state_file(config.root, out_dir).with_suffix(".last")
     last = load_last_build(last_path)
@@ -135,6 +135,7 @@ def _build(options: BuildOptions, jobs: int, progress: Progress, cache: ProcessC
     related_path = config.root / ".cache" / "related.pickle"
     related = cache.for_site("related", config.root, lambda: _loaded(related_path, RelatedMemo))
     site = build_site(config, entries, diags, related)
+    check_output_paths(site, out_dir, diags)
     if not site.has_feeds:
         diags.warning("site.yaml", 0, "no base_url: feed.xml, the tag feeds, sitemap.xml and robots.txt are left out "
                                       "(they need absolute URLs; set base_url in site.yaml or pass --base-url)")

@@ -27,6 +27,7 @@ from pathlib import Path
 from ..config import SiteConfig
 from ..content import Article, load_article
 from ..diagnostics import Diagnostic, Diagnostics
+from ..fsguard import read_problem, read_regular_file
 from ..markup import RenderedArticle, render_article
 from ..markup.crosslinks import place_in_file
 from .sources import code_fingerprint
@@ -221,9 +222,9 @@ def load_articles(config: SiteConfig, files: list[tuple[str, Path]], store: Arti
             continue
         read_at = time.time_ns()
         try:
-            data = path.read_bytes()
+            data = read_regular_file(path)  # never blocks: a file swapped for a FIFO is refused
         except OSError as exc:
-            diags.error(rel, 0, f"cannot read the file: {exc.strerror or exc}")
+            diags.error(rel, 0, read_problem(exc))
             present.discard(rel)
             continue
         key = content_key(settings, rel, data)
