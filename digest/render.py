@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from .atomic import read_sealed, write_sealed
 from .diagnostics import Diagnostic
 from .filters import FILTERS
 from .fsguard import GuardedTemplateLoader
@@ -125,9 +126,8 @@ class TemplateCodeCache(jinja2.BytecodeCache):
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         data = self.store.get(bucket.key)
         if data is None and self.folder is not None:
-            try:
-                data = (self.folder / bucket.key).read_bytes()
-            except OSError:
+            data = read_sealed(self.folder / bucket.key)  # compiled code runs: only this user's
+            if data is None:
                 return
             self.store[bucket.key] = data
         if data is not None:
@@ -136,11 +136,7 @@ class TemplateCodeCache(jinja2.BytecodeCache):
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         data = self.store[bucket.key] = bucket.bytecode_to_string()
         if self.folder is not None:
-            try:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                (self.folder / bucket.key).write_bytes(data)
-            except OSError:
-                pass  # a read-only .cache only costs speed
+            write_sealed(self.folder / bucket.key, data)
 
 
 FRAGMENT_CACHE_LIMIT = 20_000
