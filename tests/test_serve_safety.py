@@ -418,7 +418,9 @@ def test_the_error_page_shows_any_message_as_text(problems: list[tuple[str, str]
 
 
 def test_terminal_safe_only_escapes_what_it_must() -> None:
-    assert terminal_safe("plain: é, 中文, tab\tand\nnewline, \\x1b as text") == "plain: é, 中文, tab\tand\nnewline, \\x1b as text"
+    # serve prints through the one escaping function (digest.diagnostics): a tab or newline in a
+    # file name must not fake a second message line either.
+    assert terminal_safe("plain: é, 中文, tab\tand\nnewline, \\x1b as text") == "plain: é, 中文, tab\\tand\\nnewline, \\x1b as text"
     assert terminal_safe("\x1b[2J\x07\x00\x7f\x85\u202e\ud800") == "\\x1b[2J\\x07\\x00\\x7f\\x85\\u202e\\ud800"
 
 
