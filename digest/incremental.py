@@ -26,6 +26,7 @@ import time
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -94,57 +95,66 @@ def read_value(obj: Any, attribute: str) -> Any:
 def fingerprint(value: Any) -> bytes:
     """A digest of everything a template could print or branch on from `value`. Graph objects
     count by key only: what is read from them is recorded as reads of their own."""
-    digest = hashlib.blake2b(digest_size=16)
-    _feed(digest.update, value)
-    return digest.digest()
+    parts: list[str] = []
+    _describe(parts.append, value)
+    return hashlib.blake2b("".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-def _feed(update: Callable[[bytes], None], value: Any) -> None:
+@lru_cache(maxsize=256)
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(spec.name for spec in dataclasses.fields(kind))
+
+
+def _describe(add: Callable[[str], None], value: Any) -> None:
+    """Append an unambiguous text form of `value` (types and lengths included) piece by piece."""
     kind = type(value)
     if kind is str:
-        update(b"s%d:" % len(value))
-        update(value.encode("utf-8", "surrogatepass"))
+        add(f"s{len(value)}:")
+        add(value)
     elif kind is Markup:
-        update(b"m%d:" % len(value))
-        update(value.encode("utf-8", "surrogatepass"))
-    elif value is None or kind in (bool, int, float):
-        update(f"{kind.__name__}:{value!r};".encode())
+        add(f"m{len(value)}:")
+        add(value)
+    elif value is None or kind is bool or kind is int or kind is float:
+        add(f"{kind.__name__}:{value!r};")
     elif kind in ENTITY_TYPES:
-        update(b"@" + value.dep_key.encode("utf-8", "surrogatepass") + b";")
-    elif kind in (list, tuple):
-        update(b"[" if kind is list else b"(")
-        if value and type(value[0]) in ENTITY_TYPES and all(type(item) in ENTITY_TYPES for item in value):
-            # Lists of stories, terms and editions are most of what is fingerprinted: one update.
-            update(("@" + ";@".join([item.dep_key for item in value]) + ";").encode("utf-8", "surrogatepass"))
-        else:
+        add(f"@{value.dep_key};")
+    elif kind is list or kind is tuple:
+        add("[" if kind is list else "(")
+        try:
+            # Lists of stories, terms and editions are most of what is fingerprinted: one piece.
+            # (Only graph objects have a dep_key.)
+            keys = [item.dep_key for item in value]
+        except AttributeError:
             for item in value:
-                _feed(update, item)
-        update(b"]")
+                _describe(add, item)
+        else:
+            add(f"{len(keys)}@" + ";@".join(keys) + ";")
+        add("]")
     elif kind is dict or isinstance(value, dict):
-        update(b"{")
+        add(f"{{{len(value)}:")
         for key, item in value.items():
-            _feed(update, key)
-            _feed(update, item)
-        update(b"}")
+            _describe(add, key)
+            _describe(add, item)
+        add("}")
     elif kind is dt.datetime or kind is dt.date:
-        update(f"{kind.__name__}:{value.isoformat()}|{getattr(value, 'tzinfo', None)};".encode())
-    elif kind in (set, frozenset):
-        update(b"<")
+        add(f"{kind.__name__}:{value.isoformat()}|{getattr(value, 'tzinfo', None)};")
+    elif kind is set or kind is frozenset:
+        add(f"<{len(value)}:")
         for item_digest in sorted(fingerprint(item) for item in value):
-            update(item_digest)
-        update(b">")
+            add(item_digest.hex())
+        add(">")
     elif value is _MISSING or isinstance(value, jinja2.Undefined):
-        update(b"?;")
+        add("?;")
     elif isinstance(value, Path):
-        update(b"p" + str(value).encode("utf-8", "surrogatepass") + b";")
+        add(f"p{len(str(value))}:{value};")
     elif hasattr(kind, "__dataclass_fields__"):
-        update(b"D" + kind.__qualname__.encode() + b"(")
-        for spec in dataclasses.fields(value):
-            update(spec.name.encode() + b"=")
-            _feed(update, getattr(value, spec.name))
-        update(b")")
+        add(f"D{kind.__qualname__}(")
+        for name in _field_names(kind):
+            add(f"{name}=")
+            _describe(add, getattr(value, name))
+        add(")")
     elif isinstance(value, str):  # other str subclasses
-        _feed(update, str(value))
+        _describe(add, str(value))
     else:
         raise Untrackable(kind.__qualname__)
 
