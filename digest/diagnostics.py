@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 Level = Literal["error", "warning"]
+
+# Messages quote untrusted text (titles, tags, file names) and end up on a terminal. These code
+# points are printed as Python-style escapes (`\x1b`, `\u202e`) so a value can neither drive the
+# terminal nor fake a line: every C0 control (tab and newline included: a newline in a title
+# could forge a second `path:line: error:` line), DEL, every C1 control (U+009B is a one-byte
+# CSI), the bidirectional overrides, embeddings, isolates and marks (U+202E can display a line
+# reversed), the line and paragraph separators, and lone surrogates (which cannot be encoded).
+_TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+_SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every code point a terminal could act on written as an escape."""
+    return _TERMINAL_UNSAFE.sub(_escape_char, text)
 
 
 @dataclass(frozen=True, order=True)
@@ -19,8 +43,9 @@ class Diagnostic:
     message: str
 
     def format(self) -> str:
+        """One line, safe to print: untrusted parts are escaped (terminal_safe)."""
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.level}: {self.message}"
+        return terminal_safe(f"{where}: {self.level}: {self.message}")
 
 
 @dataclass

@@ -26,13 +26,14 @@ import time
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-from .atomic import load_pickle, save_pickle
+from .atomic import cache_folder, load_pickle, save_pickle
 from .config import SiteConfig
 from .site import CrossLinkTargets, Edition, Page, Site, Story, Taxonomy, Term
 
@@ -94,57 +95,66 @@ def read_value(obj: Any, attribute: str) -> Any:
 def fingerprint(value: Any) -> bytes:
     """A digest of everything a template could print or branch on from `value`. Graph objects
     count by key only: what is read from them is recorded as reads of their own."""
-    digest = hashlib.blake2b(digest_size=16)
-    _feed(digest.update, value)
-    return digest.digest()
+    parts: list[str] = []
+    _describe(parts.append, value)
+    return hashlib.blake2b("".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-def _feed(update: Callable[[bytes], None], value: Any) -> None:
+@lru_cache(maxsize=256)
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(spec.name for spec in dataclasses.fields(kind))
+
+
+def _describe(add: Callable[[str], None], value: Any) -> None:
+    """Append an unambiguous text form of `value` (types and lengths included) piece by piece."""
     kind = type(value)
     if kind is str:
-        update(b"s%d:" % len(value))
-        update(value.encode("utf-8", "surrogatepass"))
+        add(f"s{len(value)}:")
+        add(value)
     elif kind is Markup:
-        update(b"m%d:" % len(value))
-        update(value.encode("utf-8", "surrogatepass"))
-    elif value is None or kind in (bool, int, float):
-        update(f"{kind.__name__}:{value!r};".encode())
+        add(f"m{len(value)}:")
+        add(value)
+    elif value is None or kind is bool or kind is int or kind is float:
+        add(f"{kind.__name__}:{value!r};")
     elif kind in ENTITY_TYPES:
-        update(b"@" + value.dep_key.encode("utf-8", "surrogatepass") + b";")
-    elif kind in (list, tuple):
-        update(b"[" if kind is list else b"(")
-        if value and type(value[0]) in ENTITY_TYPES and all(type(item) in ENTITY_TYPES for item in value):
-            # Lists of stories, terms and editions are most of what is fingerprinted: one update.
-            update(("@" + ";@".join([item.dep_key for item in value]) + ";").encode("utf-8", "surrogatepass"))
-        else:
+        add(f"@{value.dep_key};")
+    elif kind is list or kind is tuple:
+        add("[" if kind is list else "(")
+        try:
+            # Lists of stories, terms and editions are most of what is fingerprinted: one piece.
+            # (Only graph objects have a dep_key.)
+            keys = [item.dep_key for item in value]
+        except AttributeError:
             for item in value:
-                _feed(update, item)
-        update(b"]")
+                _describe(add, item)
+        else:
+            add(f"{len(keys)}@" + ";@".join(keys) + ";")
+        add("]")
     elif kind is dict or isinstance(value, dict):
-        update(b"{")
+        add(f"{{{len(value)}:")
         for key, item in value.items():
-            _feed(update, key)
-            _feed(update, item)
-        update(b"}")
+            _describe(add, key)
+            _describe(add, item)
+        add("}")
     elif kind is dt.datetime or kind is dt.date:
-        update(f"{kind.__name__}:{value.isoformat()}|{getattr(value, 'tzinfo', None)};".encode())
-    elif kind in (set, frozenset):
-        update(b"<")
+        add(f"{kind.__name__}:{value.isoformat()}|{getattr(value, 'tzinfo', None)};")
+    elif kind is set or kind is frozenset:
+        add(f"<{len(value)}:")
         for item_digest in sorted(fingerprint(item) for item in value):
-            update(item_digest)
-        update(b">")
+            add(item_digest.hex())
+        add(">")
     elif value is _MISSING or isinstance(value, jinja2.Undefined):
-        update(b"?;")
+        add("?;")
     elif isinstance(value, Path):
-        update(b"p" + str(value).encode("utf-8", "surrogatepass") + b";")
+        add(f"p{len(str(value))}:{value};")
     elif hasattr(kind, "__dataclass_fields__"):
-        update(b"D" + kind.__qualname__.encode() + b"(")
-        for spec in dataclasses.fields(value):
-            update(spec.name.encode() + b"=")
-            _feed(update, getattr(value, spec.name))
-        update(b")")
+        add(f"D{kind.__qualname__}(")
+        for name in _field_names(kind):
+            add(f"{name}=")
+            _describe(add, getattr(value, name))
+        add(")")
     elif isinstance(value, str):  # other str subclasses
-        _feed(update, str(value))
+        _describe(add, str(value))
     else:
         raise Untrackable(kind.__qualname__)
 
@@ -346,21 +356,24 @@ def _compact(state: BuildState) -> None:
     state.compacted = len(state.pairs)
 
 
-def state_file(site_root: Path, out_dir: Path) -> Path:
+def state_file(site_root: Path, out_dir: Path) -> Path | None:
     """Where the state of builds into `out_dir` is kept: in the site's .cache/, never in the output
-    (it would be deployed)."""
+    (it would be deployed). None when the site has no usable .cache folder."""
+    folder = cache_folder(site_root, "builds")
+    if folder is None:
+        return None
     name = hashlib.sha256(str(out_dir.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    return site_root / ".cache" / "builds" / f"{name}.pickle"
+    return folder / f"{name}.pickle"
 
 
-def load_state(path: Path) -> BuildState | None:
+def load_state(path: Path | None) -> BuildState | None:
     data = load_pickle(path)
     if not isinstance(data, tuple) or len(data) != 2 or data[0] != STATE_FORMAT or not isinstance(data[1], BuildState):
         return None
     return data[1]
 
 
-def save_state(path: Path, state: BuildState) -> None:
+def save_state(path: Path | None, state: BuildState) -> None:
     save_pickle(path, (STATE_FORMAT, state))
 
 
@@ -412,10 +425,10 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
-def load_last_build(path: Path) -> LastBuild | None:
+def load_last_build(path: Path | None) -> LastBuild | None:
     data = load_pickle(path)
     return data if isinstance(data, LastBuild) else None
 
 
-def save_last_build(path: Path, last: LastBuild) -> None:
+def save_last_build(path: Path | None, last: LastBuild) -> None:
     save_pickle(path, last)

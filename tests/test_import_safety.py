@@ -408,8 +408,8 @@ def _example_count() -> int:
     return 6 if settings.default is settings.get_profile("default") else settings.default.max_examples
 
 
-# The theme's own scripts: the search page loads Pagefind's UI and starts it (digest/search.py).
-THEME_SCRIPTS = ("pagefind/pagefind-ui.js", "static/search.js")
+# The theme's own scripts: the search page's (Pagefind's UI, digest/search.py) and the annotations'.
+THEME_SCRIPTS = ("pagefind/pagefind-ui.js", "static/search.js", "static/annotations.js")
 
 
 def _assert_nothing_executable(public: Path) -> None:

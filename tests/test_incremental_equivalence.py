@@ -227,7 +227,8 @@ def test_incremental_builds_equal_clean_builds(tmp_path_factory, start: list[Pie
     model.pieces["a0"].draft = False  # other stories link [[a0]]: it must stay in the build
     write(model, site)
     serve_like = fresh_cache()  # one cache for the whole sequence, as a running server keeps
-    assert build(BuildOptions(site=site), jobs=1, cache=serve_like).ok
+    first = build(BuildOptions(site=site), jobs=1, cache=serve_like)
+    assert first.ok, [d.format() for d in first.diagnostics]
     done = []
     for kind in edits:
         done.append(_apply(model, (kind,), data))

@@ -15,13 +15,22 @@ from markupsafe import Markup
 from digest.config import SiteConfig
 from digest.content import Article
 from digest.diagnostics import Diagnostics
-from digest.incremental import (BuildState, Reads, Skipper, Untrackable, entities, entity_key, fingerprint,
-                                page_context, read_value)
+from digest.incremental import (
+    BuildState,
+    Reads,
+    Skipper,
+    Untrackable,
+    entities,
+    entity_key,
+    fingerprint,
+    page_context,
+    read_value,
+)
 from digest.markup import RenderedArticle
 from digest.render import make_environment
 from digest.site import RelatedMemo, Site, build_site
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _article(slug: str, title: str, tags: tuple[str, ...] = (), day: int = 2, body: str = "Body.") -> tuple[Article, RenderedArticle, str]:
@@ -127,12 +136,13 @@ def test_a_page_is_fresh_until_something_it_read_changes() -> None:
     assert not _fresh(_site(_article("a", "A")), state, page)  # b gone: its url was read
 
 
-def test_a_read_of_something_missing_notices_when_it_appears() -> None:
-    site = _site(_article("a", "A"))
+def test_a_story_that_comes_back_is_read_again() -> None:
     page = "articles/a/"
-    state = _record_all(site, {page: {("s:b", "title")}})  # a template looked for a story that did not exist
-    assert _fresh(_site(_article("a", "A")), state, page)
-    assert not _fresh(_site(_article("a", "A"), _article("b", "B")), state, page)
+    state = _record_all(_site(_article("a", "A"), _article("b", "B")), {page: {("s:b", "title")}})
+    without_b = _site(_article("a", "A"))
+    assert not _fresh(without_b, state, page)
+    state = _record_all(without_b, {page: set()}, state)
+    assert _fresh(_site(_article("a", "A"), _article("b", "B")), state, page)  # it no longer reads b
 
 
 def test_a_page_whose_read_cannot_be_fingerprinted_is_never_skipped() -> None:
