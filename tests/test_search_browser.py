@@ -155,3 +155,14 @@ def test_a_missing_index_is_reported_on_the_page(browser, built_example: Path, t
             assert errors == []
         finally:
             context.close()
+
+
+def test_without_javascript_the_page_says_what_search_needs(browser, served_parent: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(served_parent + "public/search/")
+        assert "needs JavaScript" in page.inner_text("#search-status")
+        assert page.locator("#search-status").get_by_role("link", name="archive").count() == 1
+    finally:
+        context.close()

@@ -1,4 +1,4 @@
-/* The search page: starts Pagefind's default UI (pagefind/pagefind-ui.js, loaded just before).
+/* The search page: starts Pagefind's default UI (pagefind/pagefind-ui.js, deferred just before).
    The page gives the bundle and the site root as relative links; they are resolved against the
    page's own address, so search works wherever the site is served from. */
 (function () {
@@ -13,6 +13,7 @@
     box.replaceChildren(note);
     return;
   }
+  box.replaceChildren();  // the note for readers without JavaScript
   var bundlePath = new URL(box.dataset.bundle, document.baseURI).pathname;
   var baseUrl = new URL(box.dataset.root, document.baseURI).pathname;
 
