@@ -136,6 +136,8 @@ def _keep_previous_index(staged: StagedOutput, key: str) -> bool:
     previous = {rel: entry for rel, entry in (staged.previous or {}).items() if rel.startswith(BUNDLE_DIR)}
     if not previous or any(entry[1] != key for entry in previous.values()):
         return False
+    if not staged.trusted:  # after an interrupted commit kept files lose their fingerprints: redo
+        return False
     if not all(staged.current_sha(rel) is not None for rel in previous):
         return False
     for rel in sorted(previous):
@@ -144,11 +146,17 @@ def _keep_previous_index(staged: StagedOutput, key: str) -> bool:
 
 
 def _run_pagefind(indexer: Indexer, staged: StagedOutput, pages: list[str], key: str) -> list[Diagnostic]:
-    # Work beside the output folder: hard links to the pages then cost nothing.
-    with tempfile.TemporaryDirectory(prefix=".digest-search-", dir=staged.staging.parent) as work:
+    # In the system's temporary folder: its short path leaves room for the longest page paths
+    # (a folder beside a deep output folder would not), and hard links work when it is on the
+    # same file system.
+    with tempfile.TemporaryDirectory(prefix="digest-search-") as work:
         source, bundle = Path(work) / "site", Path(work) / "bundle"
-        for rel in pages:
-            _link_or_copy(staged.current_file(rel), source / rel)
+        try:
+            for rel in pages:
+                _link_or_copy(staged.current_file(rel), source / rel)
+        except OSError as exc:
+            return [Diagnostic(str(exc.filename or work), 0, "error",
+                               f"search: cannot copy the pages for Pagefind to index: {exc.strerror or exc}")]
         command = [str(indexer.executable), "--site", str(source), "--output-path", str(bundle), "--silent"]
         timeout = TIMEOUT_BASE_SECONDS + TIMEOUT_PER_PAGE_SECONDS * len(pages)
         try:

@@ -303,6 +303,7 @@ def test_a_new_process_build_uses_the_recorded_reads(tmp_path: Path) -> None:
     write(model, site)
     assert subprocess.run(command, capture_output=True, cwd=REPO, check=False).returncode == 0
     after = tree_digest(site / "public")
-    changed = sorted(name for name in after if before.get(name) != after[name])
+    # The search index follows every change to an article page (tested in test_search.py).
+    changed = sorted(name for name in after if before.get(name) != after[name] and not name.startswith("pagefind/"))
     assert changed == [".digest-manifest.json", "articles/p1/index.html", "feed.xml", "tags/ports/feed.xml"]
     assert after == _clean(site, tmp_path / "clean")
