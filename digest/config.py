@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .diagnostics import Diagnostics
+from .limits import parse_size
 from .yamlsource import LineMap, YamlError, load_yaml
 
 DEFAULT_KINDS: dict[str, dict[str, str]] = {
@@ -99,6 +100,21 @@ class MarkdownOptions:
     extension_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+# --- limits (issue 10) ------------------------------------------------------------------------
+# `limits.max_file_size`: a content file larger than this is an error, found from its size before
+# it is read. 1 MB is four times the longest real article (a 35,000-word long read is ~0.25 MB)
+# and keeps the worst case of Markdown on hostile text to seconds. Parsing is in digest/limits.py.
+DEFAULT_MAX_FILE_SIZE = 1_000_000
+
+
+@dataclass(frozen=True)
+class LimitOptions:
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes
+
+
+# ----------------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     root: Path
@@ -118,6 +134,7 @@ class SiteConfig:
     annotation_kinds: tuple[AnnotationKind, ...] = ()
     markdown: MarkdownOptions = MarkdownOptions()
     extra: dict[str, Any] = field(default_factory=dict)
+    limits: LimitOptions = LimitOptions()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -218,11 +235,14 @@ def load_config(root: Path, diags: Diagnostics, base_url: str | None = None) -> 
     except UnicodeDecodeError as exc:
         diags.error(shown, 1, f"site.yaml is not valid UTF-8 ({exc.reason} at byte {exc.start})")
         return None
+    yaml_warnings: list[tuple[int, str]] = []
     try:
-        data = load_yaml(text) if text.strip() else LineMap()
+        data = load_yaml(text, warnings=yaml_warnings) if text.strip() else LineMap()
     except YamlError as exc:
         diags.error(shown, exc.line, exc.message)
         return None
+    for line, message in yaml_warnings:  # keys written twice
+        diags.warning(shown, line, message)
     if data is None:
         data = LineMap()
     if not isinstance(data, LineMap):
@@ -353,6 +373,14 @@ def load_config(root: Path, diags: Diagnostics, base_url: str | None = None) -> 
     m.reject_unknown()
 
     cfg["extra"] = dict(top.get("extra", {}, lambda v: isinstance(v, dict), "a mapping (free-form values for templates)"))
+
+    # --- limits (issue 10) --------------------------------------------------------------------
+    lim = top.section("limits")
+    raw_size = lim.get("max_file_size", DEFAULT_MAX_FILE_SIZE, lambda v: parse_size(v) is not None,
+                       'a size such as 1000000, "500 KB" or "2 MB"')
+    cfg["limits"] = LimitOptions(max_file_size=parse_size(raw_size) or DEFAULT_MAX_FILE_SIZE)
+    lim.reject_unknown()
+    # ------------------------------------------------------------------------------------------
     top.reject_unknown()
 
     if len(diags.errors) > before:

@@ -24,6 +24,10 @@ ATOM = "http://www.w3.org/2005/Atom"
 # Characters XML 1.0 forbids even escaped; a stray one in an article must not break the feed.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
+# An entry carries at most this many categories per taxonomy: the entry is in the feed of each of
+# its terms, so listing every one of 3,000 tags would make the feeds grow with the square of that.
+ENTRY_CATEGORIES = 10
+
 # (href, headline) of an inline cross-link target, as absolute URLs; None if unknown.
 Resolver = Callable[[str], "tuple[str, str] | None"]
 
@@ -93,7 +97,7 @@ def _entry(site: Site, story: Story, resolve: Resolver) -> ET.Element:
     _text(author, "name", article.author or article.source or config.author or config.title)
     for taxonomy, terms in sorted(story.terms.items()):
         scheme = urls.absolute(site.taxonomies[taxonomy].url) or ""
-        for term in terms:
+        for term in terms[:ENTRY_CATEGORIES]:
             ET.SubElement(entry, "category", {"term": term.name, "label": term.name, "scheme": scheme})
     if story.rendered.summary:
         _text(entry, "summary", story.rendered.summary)
@@ -136,7 +140,7 @@ def entry_id(base_url: str, story: Story) -> str:
     """tag:host,YYYY-MM-DD:/base/slug — stable across builds and permalink changes (RFC 4151)."""
     parts = urlsplit(base_url)
     host = (parts.hostname or "localhost").lower()
-    return f"tag:{host},{story.article.date:%Y-%m-%d}:{parts.path or '/'}{story.article.slug}"
+    return f"tag:{host},{story.article.date.date().isoformat()}:{parts.path or '/'}{story.article.slug}"
 
 
 def _updated(story: Story) -> dt.datetime:

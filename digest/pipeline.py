@@ -17,6 +17,7 @@ from .content import Article, load_article
 from .diagnostics import Diagnostic, Diagnostics
 from .feeds import FeedJob, feed_jobs, render_feed
 from .incremental import card_key, feed_fingerprint, global_key, graph_signature, page_fingerprint
+from .limits import check_size
 from .markup import RenderedArticle, render_article
 from .markup.crosslinks import place_in_file
 from .output import OutputError, StagedOutput
@@ -369,6 +370,10 @@ class Builder:
             if memo and (memo.mtime_ns, memo.size, memo.settings_key) == (stat.st_mtime_ns, stat.st_size, settings_key):
                 results[rel] = memo
                 memo_hits += 1
+                continue
+            too_big = check_size(rel, stat.st_size, config)  # from stat: the file is never read
+            if too_big is not None:
+                diags.extend([too_big])
                 continue
             data = path.read_bytes()
             key = article_key(settings_key, rel, data)

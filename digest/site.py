@@ -289,12 +289,13 @@ def _build_taxonomy(name: str, stories: list[Story], config: SiteConfig, urls: U
     by_key = {tag_key(t.name): t for t in taxonomy.terms}
     for story in stories:
         values, _ = term_values(story.article, name)
-        terms = []
+        # A dict keeps first-use order and checks membership in constant time (thousands of tags).
+        terms: dict[int, Term] = {}
         for value in values:
             term = by_key.get(tag_key(alias_of.get(tag_key(value), value)))
-            if term is not None and term not in terms:
-                terms.append(term)
-        story.terms[name] = terms
+            if term is not None:
+                terms.setdefault(id(term), term)
+        story.terms[name] = list(terms.values())
     if name == "tags":
         for alias_key, canonical in alias_of.items():
             term = by_key.get(tag_key(canonical))
