@@ -17,7 +17,7 @@ from markdown.treeprocessors import Treeprocessor
 from ..config import MarkdownOptions, SiteConfig
 from ..content import Annotation, Article
 from ..diagnostics import Diagnostic
-from . import crosslinks
+from . import crosslinks, guards
 from .annotations import AnchorResult, AnnotationAnchorer, side_note_html
 from .crosslinks import CrossRef
 
@@ -64,6 +64,7 @@ def _new_markdown(options: MarkdownOptions, *, allow_html: bool) -> markdown.Mar
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
     md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
+    guards.install(md)  # bounded time on hostile text (digest/markup/guards.py)
     crosslinks.install(md)
     # After every inline pattern, smarty, attr_list, toc and unescape: match what a reader sees.
     md.treeprocessors.register(AnnotationAnchorer(md), "annotations", -10)
@@ -155,6 +156,24 @@ def _convert_body(article: Article, config: SiteConfig) -> tuple[str, AnchorResu
 
 
 def render_article(article: Article, config: SiteConfig) -> RenderedArticle:
+    """The article's HTML, or an error (no traceback, no endless wait) where Markdown would take
+    too long or recurse too deep on its text (see digest/markup/guards.py)."""
+    problem = guards.check_source(article.body)
+    try:
+        if problem is None:
+            return _render_article(article, config)
+    except guards.MarkupTooComplex as exc:
+        problem = exc
+    except RecursionError:
+        problem = guards.MarkupTooComplex("Markdown structures nest too deeply to convert (such as hundreds of "
+                                          "nested lists, quotes or definitions): flatten them")
+    _instances.clear()  # an interrupted conversion may leave an instance half-reset
+    line = guards.line_of(problem.excerpt, article) if problem.excerpt else article.body_line
+    return RenderedArticle(body_html="", summary="", editor_note_html="",
+                           diagnostics=(Diagnostic(article.path, line, "error", problem.message),))
+
+
+def _render_article(article: Article, config: SiteConfig) -> RenderedArticle:
     body_html, anchoring, refs = _convert_body(article, config)
     text = html_to_text(body_html)
     if article.summary:
