@@ -15,8 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Hypothesis profiles for the property tests that leave the number of cases to the profile (the
+# fuzzer, tests/test_fuzz_build.py). `default` and `ci` (loaded by Hypothesis when CI is set) keep
+# the suite quick; `pytest --hypothesis-profile=long` runs a deep search (about an hour on 2 cores).
+settings.register_profile("default", max_examples=25, deadline=None)
+settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True, print_blob=True)
+settings.register_profile("long", max_examples=3000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
 CORPUS = REPO.parent / "shared" / "corpus"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
