@@ -14,6 +14,7 @@ import inspect
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,14 +22,10 @@ sys.path.insert(0, str(ROOT))
 
 # ---------------------------------------------------------------------------------------
 # SERVE HOOK. The serve rebuild (issue 5: "time from saving one article to the rebuilt
-# page being on disk") is timed in-process through this contract:
-#
-#     digest.serve.bench_rebuilder(site: Path, out: Path) -> Callable[[list[Path]], object]
-#
-# The factory does the initial full build (untimed, as a running `serve` would have
-# done) and returns the function the file watcher calls with the changed paths. If the
-# engine names it differently, change SERVE_HOOK; nothing else here needs to know.
-SERVE_HOOK = ("digest.serve", "bench_rebuilder")
+# page being on disk") is timed in-process through serve_rebuilder() below, which drives
+# the engine the way `build.py serve` does: one long-lived digest.serve.Rebuilder, told
+# which files changed. If the engine renames that, change serve_rebuilder(); nothing else
+# here needs to know.
 # ---------------------------------------------------------------------------------------
 RELATED_HOOK = ("digest.related", "auto_related")
 
@@ -66,11 +63,34 @@ def related(n: int, seed: int) -> int:
     return _emit(seconds=seconds, articles=n, result_size=size)
 
 
+def serve_rebuilder(site: Path, out: Path) -> Callable[[list[Path]], object]:
+    """The rebuild serve runs after a save, for timing in-process. The initial build happens
+    here, untimed, as a running server would have done it. Raises ImportError if this engine
+    version has no serve Rebuilder."""
+    from digest.build import BuildOptions
+    from digest.serve import Rebuilder
+
+    rebuilder = Rebuilder(BuildOptions(site=site, out=out, drafts=True))
+    rebuilder.rebuild(None)
+    root = site.resolve()
+
+    def rebuild(changed: list[Path]) -> object:
+        rels = []
+        for path in changed:
+            full = Path(path).resolve()  # as given (absolute or from the current folder), else in the site
+            if not full.is_relative_to(root):
+                full = (site / path).resolve()
+            rels.append(full.relative_to(root).as_posix() if full.is_relative_to(root) else str(full))
+        return rebuilder.rebuild(rels)
+
+    return rebuild
+
+
 def serve(site: Path, out: Path, article: Path, page: Path) -> int:
-    factory = _hook(*SERVE_HOOK)
-    if factory is None or not callable(factory):
-        return _emit(unavailable="not available in this engine version")
-    rebuild = factory(site, out)
+    try:
+        rebuild = serve_rebuilder(site, out)
+    except ImportError as e:
+        return _emit(unavailable=f"not available in this engine version ({e})")
     original = article.read_text()
     marker = f"Serve probe marker {time.time_ns()}."
     try:

@@ -194,7 +194,7 @@ def bench_ours(base: Path, n: int, seed: int, repeat: int, jobs: int | None, res
 
 
 def probe_serve(site: Path, out: Path, article: Path, page: Path, repeat: int, res: dict[str, Row]) -> None:
-    """Serve rebuild in-process (see SERVE_HOOK in bench/probes.py)."""
+    """Serve rebuild in-process (see serve_rebuilder in bench/probes.py)."""
     row = res.setdefault("ours-serve", Row())
     for _ in range(repeat):
         r = run([sys.executable, str(BENCH / "probes.py"), "serve", "--site", str(site), "--out", str(out),

@@ -9,8 +9,9 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from .build import BuildOptions, build
 from .diagnostics import Diagnostic
-from .pipeline import Builder, BuildOptions
+from .importers.registry import FormatChoices
 
 COMMANDS = ("build", "serve", "import")
 
@@ -41,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     i = commands.add_parser("import", help="convert scraped text, saved HTML pages or feeds into content/")
     i.add_argument("sources", nargs="+", type=Path, metavar="SOURCE", help="file or folder to import")
     _site_options(i)
-    i.add_argument("--format", choices=("auto", "text", "html", "feed"), default="auto")
+    i.add_argument("--format", choices=FormatChoices(), default="auto", metavar="FORMAT", help="%(choices)s (default: auto, detected from each file's content)")
     i.add_argument("--tag", action="append", default=[], metavar="TAG", help="add this tag to every imported article")
     i.add_argument("--force", action="store_true", help="replace a content file recognised as the same article (never a hand-written one)")
     i.add_argument("--dry-run", action="store_true", help="show what would be written, write nothing")
@@ -81,10 +82,10 @@ def main(argv: list[str] | None = None) -> int:
 def run_build(args: argparse.Namespace) -> int:
     options = BuildOptions(site=args.site, out=args.out, base_url=args.base_url, drafts=args.drafts, strict=args.strict)
     progress = ProgressLine(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
-    result = Builder(options, jobs=args.jobs, progress=progress).build()
+    result = build(options, jobs=args.jobs, progress=progress)
     if progress:
         progress.clear()
-    prefix = _display_prefix(args.site)
+    prefix = display_prefix(args.site)
     for diagnostic in result.diagnostics:
         print(format_diagnostic(diagnostic, prefix), file=sys.stderr)
     print(result.summary(), file=sys.stderr if not result.ok else sys.stdout)
@@ -115,7 +116,7 @@ class ProgressLine:
             self.stream.flush()
 
 
-def _display_prefix(site: Path) -> str:
+def display_prefix(site: Path) -> str:
     """Messages name files as the user would type them from the current folder."""
     try:
         rel = os.path.relpath(site.resolve(), Path.cwd())

@@ -18,7 +18,7 @@ from .yamlsource import LineList, LineMap, YamlError, load_yaml
 
 KNOWN_FIELDS = (
     "title", "date", "updated", "slug", "summary", "editor_note", "source", "source_url",
-    "author", "section", "dateline", "tags", "related", "annotations", "draft",
+    "author", "section", "dateline", "tags", "related", "elsewhere", "annotations", "draft",
 )
 TEXT_FIELDS = ("title", "summary", "editor_note", "source", "source_url", "author", "section", "dateline")
 
@@ -74,6 +74,7 @@ class Article:
     dateline: str = ""
     tags: tuple[str, ...] = ()
     related: tuple[RelatedRef, ...] = ()
+    elsewhere: tuple[Source, ...] = ()  # stories outside the digest, shown as text (url "") or links
     annotations: tuple[Annotation, ...] = ()
     draft: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -181,6 +182,7 @@ def _load(path: str, data: bytes, config: SiteConfig, diags: Diagnostics) -> Art
 
     tags = _read_tags(meta, err)
     related = _read_related(meta, err)
+    elsewhere = _read_elsewhere(meta, err)
     annotations = _read_annotations(meta, config, err)
 
     draft = meta.get("draft", False)
@@ -207,7 +209,7 @@ def _load(path: str, data: bytes, config: SiteConfig, diags: Diagnostics) -> Art
         updated=updated, summary=values.get("summary", ""), editor_note=values.get("editor_note", ""),
         source=values.get("source", ""), source_url=values.get("source_url", ""),
         author=values.get("author", ""), section=values.get("section", ""),
-        dateline=values.get("dateline", ""), tags=tags, related=related, annotations=annotations,
+        dateline=values.get("dateline", ""), tags=tags, related=related, elsewhere=elsewhere, annotations=annotations,
         draft=draft, extra=extra, field_lines=dict(meta.key_lines),
     )
 
@@ -314,6 +316,25 @@ def _read_related(meta: LineMap, err) -> tuple[RelatedRef, ...]:
         else:
             err("related", f"each related story must be a slug, a headline or {{title, url}}, not {describe(item)}")
     return tuple(refs)
+
+
+def _read_elsewhere(meta: LineMap, err) -> tuple[Source, ...]:
+    raw = meta.get("elsewhere")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        err("elsewhere", f"`elsewhere` must be a list, not {describe(raw)}")
+        return ()
+    items = []
+    for item in raw:
+        if isinstance(item, str) and item.strip():
+            items.append(Source(title=item.strip(), url=""))
+        elif isinstance(item, dict) and isinstance(item.get("title"), str) and item["title"].strip() \
+                and isinstance(item.get("url"), str) and _is_safe_url(item["url"].strip()):
+            items.append(Source(title=item["title"].strip(), url=item["url"].strip()))
+        else:
+            err("elsewhere", "each `elsewhere` story must be a headline, or {title, url} with an http(s) url")
+    return tuple(items)
 
 
 def _read_annotations(meta: LineMap, config: SiteConfig, err) -> tuple[Annotation, ...]:

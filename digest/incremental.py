@@ -1,87 +1,421 @@
-"""Fingerprints that decide which pages an incremental build may skip.
+"""Which pages a build may skip: the one module that decides it.
 
-A page is skipped only when its fingerprint equals the one recorded for the file already in the
-output folder. The fingerprint covers the engine's code, all of site.yaml, every template and
-static file, and the page's declared dependencies (site.PageDeps).
+Nothing is declared by hand. While a page renders, the template engine (digest/render.py) reports
+every attribute it reads from a graph object (`story.title`, `term.name`, `config.language`, the
+target of a cross-link ...) and every template it loads. After the build each read is fingerprinted
+by the value it returned. The next build fingerprints the same reads in its new graph: a page is
+skipped only when every read, every template it used and its own context fingerprint as before,
+and its file is still in the output folder with the bytes this build wrote. A template that starts
+showing a field nobody read before changes its own fingerprint, so every page using it renders
+again and records the new read; from then on an edit to that field re-renders exactly the pages
+that show it.
+
+A value that cannot be fingerprinted (a method of a graph object, an unknown type) makes its page
+"untracked": such a page is rendered on every build, which is slow but never stale.
+
+Graph objects are named by stable keys (`s:<slug>`, `t:<taxonomy>/<slug>`, `e:<day>`, `p:<path>`,
+`site`, `config`, `xrefs`) so a read can be looked up again in the next build's graph.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
+import time
+from array import array
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from .cache import code_fingerprint
+import jinja2
+from markupsafe import Markup
+
+from .atomic import load_pickle, save_pickle
 from .config import SiteConfig
-from .content import Article
-from .feeds import FeedJob
-from .markup import RenderedArticle
-from .site import Page, Story
+from .site import CrossLinkTargets, Edition, Page, Site, Story, Taxonomy, Term
+
+STATE_FORMAT = 2
+_MISSING = object()
 
 
-def folder_fingerprint(folders: list[Path]) -> str:
-    """Hash of the templates; static/ is left out: assets are copied, not rendered into pages,
-    so a CSS edit must not re-render every page."""
-    digest = hashlib.sha256()
-    for folder in folders:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and path.relative_to(folder).parts[0] != "static":
-                digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-                digest.update(path.read_bytes())
-    return digest.hexdigest()
+class Untrackable(Exception):
+    """A value the fingerprint cannot see into (a function, a method, an unknown object)."""
 
 
-def global_key(config: SiteConfig, template_folders: list[Path], drafts: bool) -> str:
-    parts = f"{code_fingerprint()}|{config.fingerprint()}|{folder_fingerprint(template_folders)}|{drafts}"
-    return hashlib.sha256(parts.encode()).hexdigest()
+# Graph objects: each has a `dep_key`, its name in every build (`s:<slug>`, `t:<taxonomy>/<slug>`...).
+ENTITY_TYPES = frozenset({Story, Term, Taxonomy, Edition, Page, Site, SiteConfig, CrossLinkTargets})
 
 
-def graph_signature(article: Article, rendered: RenderedArticle) -> str:
-    """Everything of an article that pages other than its own can show or depend on."""
-    a, r = article, rendered
-    return repr((
-        a.slug, a.title, a.date, a.updated, a.summary, a.editor_note, a.source, a.source_url, a.author,
-        a.section, a.dateline, a.tags, a.draft, sorted((str(k), repr(v)) for k, v in a.extra.items()),
-        tuple((x.target, x.title, x.url) for x in a.related), tuple((x.kind, x.rating) for x in a.annotations),
-        r.summary, r.editor_note_html, tuple(c.target for c in r.crossrefs),
-    ))
+def entity_key(obj: Any) -> str | None:
+    """The stable name of a graph object, or None for anything else (strings, lists, values)."""
+    return obj.dep_key if type(obj) in ENTITY_TYPES else None
 
 
-def card_key(story: Story) -> str:
-    """What a card or link shows of a story: its own fields (everything but the body) and
-    where it sits in the site (its URL, edition and the resolved names of its terms)."""
-    placed = (
-        story.url, story.edition.url if story.edition else "",
-        tuple((name, tuple((t.name, t.url) for t in terms)) for name, terms in sorted(story.terms.items())),
-    )
-    return hashlib.sha256((graph_signature(story.article, story.rendered) + repr(placed)).encode()).hexdigest()
+class Reads:
+    """What one render read: (entity key, attribute) pairs and template names."""
+
+    __slots__ = ("attrs", "templates")
+
+    def __init__(self) -> None:
+        self.attrs: set[tuple[str, str]] = set()
+        self.templates: set[str] = set()
+
+    def merge(self, other: Reads) -> None:
+        self.attrs |= other.attrs
+        self.templates |= other.templates
 
 
-def page_fingerprint(page: Page, base: str, content_keys: dict[int, str], card_keys: dict[int, str]) -> str | None:
-    """None when the page declares no dependencies and must always be rendered."""
-    deps = page.deps
-    if deps is None:
+def entities(site: Site) -> dict[str, Any]:
+    """Every graph object of `site` by its key."""
+    index: dict[str, Any] = {"site": site, "config": site.config, "xrefs": CrossLinkTargets(site)}
+    index.update((story.dep_key, story) for story in site.stories)
+    for taxonomy in site.taxonomies.values():
+        index[taxonomy.dep_key] = taxonomy
+        index.update((term.dep_key, term) for term in taxonomy.terms)
+    index.update((edition.dep_key, edition) for edition in site.editions)
+    index.update((page.dep_key, page) for page in site.pages)
+    return index
+
+
+def read_value(obj: Any, attribute: str) -> Any:
+    """What a template gets for `obj.attribute` (Jinja tries the attribute, then the item)."""
+    try:
+        return getattr(obj, attribute)
+    except AttributeError:
+        pass
+    try:
+        return obj[attribute]
+    except (TypeError, LookupError, AttributeError):
+        return _MISSING
+
+
+def fingerprint(value: Any) -> bytes:
+    """A digest of everything a template could print or branch on from `value`. Graph objects
+    count by key only: what is read from them is recorded as reads of their own."""
+    digest = hashlib.blake2b(digest_size=16)
+    _feed(digest.update, value)
+    return digest.digest()
+
+
+def _feed(update: Callable[[bytes], None], value: Any) -> None:
+    kind = type(value)
+    if kind is str:
+        update(b"s%d:" % len(value))
+        update(value.encode("utf-8", "surrogatepass"))
+    elif kind is Markup:
+        update(b"m%d:" % len(value))
+        update(value.encode("utf-8", "surrogatepass"))
+    elif value is None or kind in (bool, int, float):
+        update(f"{kind.__name__}:{value!r};".encode())
+    elif kind in ENTITY_TYPES:
+        update(b"@" + value.dep_key.encode("utf-8", "surrogatepass") + b";")
+    elif kind in (list, tuple):
+        update(b"[" if kind is list else b"(")
+        if value and type(value[0]) in ENTITY_TYPES and all(type(item) in ENTITY_TYPES for item in value):
+            # Lists of stories, terms and editions are most of what is fingerprinted: one update.
+            update(("@" + ";@".join([item.dep_key for item in value]) + ";").encode("utf-8", "surrogatepass"))
+        else:
+            for item in value:
+                _feed(update, item)
+        update(b"]")
+    elif kind is dict or isinstance(value, dict):
+        update(b"{")
+        for key, item in value.items():
+            _feed(update, key)
+            _feed(update, item)
+        update(b"}")
+    elif kind is dt.datetime or kind is dt.date:
+        update(f"{kind.__name__}:{value.isoformat()}|{getattr(value, 'tzinfo', None)};".encode())
+    elif kind in (set, frozenset):
+        update(b"<")
+        for item_digest in sorted(fingerprint(item) for item in value):
+            update(item_digest)
+        update(b">")
+    elif value is _MISSING or isinstance(value, jinja2.Undefined):
+        update(b"?;")
+    elif isinstance(value, Path):
+        update(b"p" + str(value).encode("utf-8", "surrogatepass") + b";")
+    elif hasattr(kind, "__dataclass_fields__"):
+        update(b"D" + kind.__qualname__.encode() + b"(")
+        for spec in dataclasses.fields(value):
+            update(spec.name.encode() + b"=")
+            _feed(update, getattr(value, spec.name))
+        update(b")")
+    elif isinstance(value, str):  # other str subclasses
+        _feed(update, str(value))
+    else:
+        raise Untrackable(kind.__qualname__)
+
+
+def _from_file(obj: Any, attribute: str) -> str:
+    """The content key a story attribute is a pure function of, or "" for graph attributes.
+    Article and rendered fields (reached through Story.__getattr__) and the properties Story lists
+    in FROM_FILE only change when the file (or the article settings, also in the key) changes."""
+    if type(obj) is Story and (attribute in Story.FROM_FILE
+                               or not (hasattr(Story, attribute) or attribute in Story.__dataclass_fields__)):
+        return obj.content_key
+    return ""
+
+
+@dataclass
+class PageRecord:
+    reads: frozenset[int] | None  # ids into BuildState.pairs; None: untracked, always rendered
+    templates: tuple[str, ...]
+    context: bytes
+    sha: str  # of the bytes written
+
+
+@dataclass
+class BuildState:
+    """What the last successful build into one output folder rendered, and from what."""
+
+    base: str  # code and library versions: any change renders everything
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # (entity key, attribute) by id
+    values: list[bytes] = field(default_factory=list)  # fingerprint per pair, as of the last build
+    origins: list[str] = field(default_factory=list)  # content key a pure value was computed for, else ""
+    templates: dict[str, bytes] = field(default_factory=dict)  # template name -> fingerprint of its source
+    pages: dict[str, PageRecord] = field(default_factory=dict)  # output file -> record
+    compacted: int = 0  # len(pairs) after the last compaction
+
+    def pair_id(self, pair: tuple[str, str], ids: dict[tuple[str, str], int]) -> int:
+        found = ids.get(pair)
+        if found is None:
+            found = ids[pair] = len(self.pairs)
+            self.pairs.append(pair)
+            self.values.append(b"")
+            self.origins.append("\0")  # not evaluated yet: finish() fingerprints it
+        return found
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Hundreds of thousands of small tuples and sets pickle slowly: store them as a few big
+        # strings and arrays instead (a 5,000-article state loads in a tenth of the time).
+        return {
+            "base": self.base, "compacted": self.compacted, "templates": self.templates,
+            "pairs": "\x1e".join(f"{key}\x1f{attribute}" for key, attribute in self.pairs),
+            "values": b"".join(value.ljust(16, b"\0")[:16] for value in self.values),
+            "empty": [number for number, value in enumerate(self.values) if not value],
+            "origins": self.origins,
+            "pages": [(rel, None if r.reads is None else array("I", sorted(r.reads)).tobytes(), r.templates, r.context, r.sha)
+                      for rel, r in self.pages.items()],
+        }
+
+    def __setstate__(self, data: dict[str, Any]) -> None:
+        self.base, self.compacted, self.templates = data["base"], data["compacted"], data["templates"]
+        self.pairs = [tuple(item.split("\x1f", 1)) for item in data["pairs"].split("\x1e")] if data["pairs"] else []
+        blob = data["values"]
+        self.values = [blob[i:i + 16] for i in range(0, len(blob), 16)]
+        for number in data["empty"]:
+            self.values[number] = b""
+        self.origins = data["origins"]
+        self.pages = {}
+        for rel, reads, templates, context, sha in data["pages"]:
+            ids = None if reads is None else frozenset(array("I", reads))
+            self.pages[rel] = PageRecord(ids, templates, context, sha)
+
+
+def template_fingerprints(env: jinja2.Environment, names: Iterable[str]) -> dict[str, bytes]:
+    """Name -> digest of the file a template name resolves to (path and source), b"missing" if none."""
+    found: dict[str, bytes] = {}
+    for name in names:
+        try:
+            source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        except jinja2.TemplateNotFound:
+            found[name] = b"missing"
+            continue
+        found[name] = hashlib.blake2b(f"{filename}\0{source}".encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return found
+
+
+def page_context(page: Page) -> bytes:
+    """The page itself: its fields, the variables its template gets, and its properties. Reads of
+    the page being rendered are not recorded (digest/render.py): this covers them all."""
+    try:
+        return fingerprint((page.path, page.template, page.kind, page.title, page.context, page.pagination,
+                            page.feed, page.stories, page.lastmod))
+    except Untrackable:
+        return b"untracked"
+
+
+class Skipper:
+    """Decides, for one build, which pages are unchanged since `state` was recorded."""
+
+    def __init__(self, state: BuildState | None, base: str, site: Site, env: jinja2.Environment):
+        if state is not None and state.base != base:
+            state = None
+        # A copy: the last build's state must survive unchanged if this build fails.
+        self.state = BuildState(base=base) if state is None else dataclasses.replace(
+            state, pairs=list(state.pairs), values=list(state.values), origins=list(state.origins),
+            templates=dict(state.templates), pages=dict(state.pages))
+        self.site = site
+        self.env = env
+        self.index = entities(site)
+        self.changed: set[int] = set()
+        self.template_now: dict[str, bytes] = {}
+        self._ids: dict[tuple[str, str], int] | None = None
+        if state is not None:
+            self._check_pairs()
+            self.template_now = template_fingerprints(env, state.templates)
+
+    def _check_pairs(self) -> None:
+        state, index, changed = self.state, self.index, self.changed
+        content_of = {story.dep_key: story.content_key for story in self.site.stories}
+        values, origins = state.values, state.origins
+        for number, (key, attribute) in enumerate(state.pairs):
+            origin = origins[number]
+            if origin and content_of.get(key) == origin:
+                continue  # an attribute of a story's file, and the same file: the same value
+            obj = index.get(key)
+            if obj is None:
+                changed.add(number)
+                continue
+            try:
+                value = fingerprint(read_value(obj, attribute))
+            except Untrackable:
+                value = b""
+            if not value or value != values[number]:
+                changed.add(number)
+            values[number], origins[number] = value, _from_file(obj, attribute)
+
+    def fresh(self, page: Page, rel: str, context: bytes, current_sha: str | None) -> bool:
+        """Can the file `rel` of the output folder (with bytes `current_sha`) stay as it is?"""
+        record = self.state.pages.get(rel)
+        if record is None or record.reads is None or current_sha is None or record.sha != current_sha:
+            return False
+        if record.context != context or context == b"untracked":
+            return False
+        templates_before, templates_now = self.state.templates, self.template_now
+        if any(templates_before.get(name) != templates_now.get(name) for name in record.templates):
+            return False
+        return self.changed.isdisjoint(record.reads)
+
+    def record(self, rel: str, reads: Reads, context: bytes, sha: str) -> None:
+        """Remember what the page written to `rel` read (called for every page rendered)."""
+        state = self.state
+        if self._ids is None:
+            self._ids = {pair: number for number, pair in enumerate(state.pairs)}
+        ids = [state.pair_id(pair, self._ids) for pair in reads.attrs]
+        state.pages[rel] = PageRecord(frozenset(ids), tuple(sorted(reads.templates)), context, sha)
+
+    def finish(self, kept: set[str]) -> BuildState:
+        """The state after this build: records of the files the output now holds, every read
+        fingerprinted in this build's graph."""
+        state = self.state
+        state.pages = {rel: record for rel, record in state.pages.items() if rel in kept}
+        index = self.index
+        untracked: set[int] = set()
+        for number, origin in enumerate(state.origins):
+            if origin != "\0":
+                continue
+            key, attribute = state.pairs[number]
+            obj = index.get(key)
+            try:
+                state.values[number] = fingerprint(read_value(obj, attribute)) if obj is not None else b""
+            except Untrackable:
+                state.values[number] = b""
+                untracked.add(number)
+            state.origins[number] = _from_file(obj, attribute) if obj is not None else ""
+        if untracked:
+            for rel, record in state.pages.items():
+                if record.reads is not None and not untracked.isdisjoint(record.reads):
+                    state.pages[rel] = dataclasses.replace(record, reads=None)
+        names = {name for record in state.pages.values() for name in record.templates}
+        fresh_names = names - set(self.template_now)
+        self.template_now.update(template_fingerprints(self.env, fresh_names))
+        state.templates = {name: self.template_now[name] for name in names}
+        if len(state.pairs) > 2 * max(state.compacted, 1000):
+            _compact(state)
+        return state
+
+    @property
+    def untracked_pages(self) -> list[str]:
+        return sorted(rel for rel, record in self.state.pages.items() if record.reads is None)
+
+
+def _compact(state: BuildState) -> None:
+    """Drop pairs no page reads any more (renumbering the rest)."""
+    used = sorted({number for record in state.pages.values() if record.reads for number in record.reads})
+    renumber = {old: new for new, old in enumerate(used)}
+    state.pairs = [state.pairs[old] for old in used]
+    state.values = [state.values[old] for old in used]
+    state.origins = [state.origins[old] for old in used]
+    for rel, record in state.pages.items():
+        if record.reads is not None:
+            state.pages[rel] = dataclasses.replace(record, reads=frozenset(renumber[old] for old in record.reads))
+    state.compacted = len(state.pairs)
+
+
+def state_file(site_root: Path, out_dir: Path) -> Path:
+    """Where the state of builds into `out_dir` is kept: in the site's .cache/, never in the output
+    (it would be deployed)."""
+    name = hashlib.sha256(str(out_dir.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return site_root / ".cache" / "builds" / f"{name}.pickle"
+
+
+def load_state(path: Path) -> BuildState | None:
+    data = load_pickle(path)
+    if not isinstance(data, tuple) or len(data) != 2 or data[0] != STATE_FORMAT or not isinstance(data[1], BuildState):
         return None
-    digest = hashlib.sha256(base.encode())
-    digest.update(f"|{page.path}|{page.template}|{page.kind}|{page.title}|".encode())
-    for story in deps.full:
-        digest.update(content_keys[id(story)].encode())
-        digest.update(card_keys[id(story)].encode())
-    digest.update(b"|")
-    for story in deps.cards:
-        digest.update(card_keys[id(story)].encode())
-    digest.update(b"|" + deps.extra.encode())
-    return digest.hexdigest()
+    return data[1]
 
 
-def feed_fingerprint(job: FeedJob, base: str, content_keys: dict[int, str], card_keys: dict[int, str],
-                     newest_story: Story | None) -> str:
-    """A feed shows its entries whole, plus the headlines and URLs of what they link to inline."""
-    digest = hashlib.sha256(base.encode())
-    digest.update(f"|feed|{job.path}|{job.page_path}|{job.title}|".encode())
-    for story in job.stories:
-        digest.update(content_keys[id(story)].encode() + card_keys[id(story)].encode())
-        for target in story.inline_links:
-            digest.update(card_keys[id(target)].encode())
-    if not job.stories and newest_story is not None:  # an empty feed is dated by the site's newest story
-        digest.update(card_keys[id(newest_story)].encode())
-    return digest.hexdigest()
+def save_state(path: Path, state: BuildState) -> None:
+    save_pickle(path, (STATE_FORMAT, state))
+
+
+@dataclass
+class LastBuild:
+    """What the last successful build into an output folder was made from, to answer "nothing
+    changed" without reading a content file: a digest of every input's name, size and modification
+    time (and the engine's code and the build options), and the output's manifest as it was left."""
+
+    inputs: str
+    taken_ns: int  # when the inputs were listed
+    newest_ns: int  # the newest input modification time then
+    manifest: tuple[int, int] | None
+    counts: dict[str, int]
+    diagnostics: list[Any]
+
+    @classmethod
+    def after(cls, inputs: tuple[str, int, int], manifest: Path, counts: dict[str, int], diagnostics: list[Any]) -> LastBuild:
+        return cls(inputs[0], inputs[1], inputs[2], _stamp(manifest), dict(counts), list(diagnostics))
+
+
+def input_digest(code: str, options: Any, snapshot: tuple[tuple, int]) -> tuple[str, int, int]:
+    """(digest of the inputs, when they were listed, the newest modification time among them)."""
+    taken = time.time_ns()
+    entries, newest = snapshot
+    digest = hashlib.sha256(repr((code, repr(options), entries)).encode("utf-8", "surrogateescape")).hexdigest()
+    return digest, taken, newest
+
+
+def nothing_changed(last: LastBuild | None, inputs: tuple[str, int, int], manifest: Path) -> bool:
+    """True when the inputs are those of the last build and its output is as it left it. A file
+    modified within RACY_NS of the last listing may have changed without its size or time showing
+    it, so then the answer is no."""
+    if last is None or last.inputs != inputs[0] or last.manifest is None:
+        return False
+    if last.newest_ns > last.taken_ns - RACY_NS:
+        return False
+    return _stamp(manifest) == last.manifest
+
+
+RACY_NS = 2_000_000_000
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def load_last_build(path: Path) -> LastBuild | None:
+    data = load_pickle(path)
+    return data if isinstance(data, LastBuild) else None
+
+
+def save_last_build(path: Path, last: LastBuild) -> None:
+    save_pickle(path, last)

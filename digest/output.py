@@ -36,16 +36,18 @@ class StagedOutput:
         self.entries: dict[str, tuple[str, str]] = {}  # file -> (sha256 of bytes, page fingerprint)
         self.changed: list[str] = []
 
-    def unchanged(self, site_path: str, fingerprint: str | None) -> bool:
-        """Keep the file from the last build if it was made from the same inputs; True if kept."""
-        if fingerprint is None:
-            return False
-        rel = output_file(site_path)
+    def current_sha(self, rel: str) -> str | None:
+        """The sha256 the last build recorded for output file `rel`, if that file is still there."""
         previous = (self.previous or {}).get(rel)
-        if previous is None or previous[1] != fingerprint or rel in self.entries or not os.path.isfile(os.path.join(self.out_dir, rel)):
-            return False
-        self.entries[rel] = previous
-        return True
+        if previous is None or not os.path.isfile(os.path.join(self.out_dir, rel)):
+            return None
+        return previous[0]
+
+    def keep(self, rel: str) -> None:
+        """Leave the file from the last build as it is (digest.incremental found it up to date)."""
+        if rel in self.entries:
+            raise OutputError(f"two pages would be written to {rel}")
+        self.entries[rel] = (self.previous or {})[rel]
 
     def add(self, site_path: str, data: bytes, fingerprint: str | None = None) -> None:
         self.record(*self.stage(site_path, data, fingerprint))

@@ -1,10 +1,13 @@
-"""Pages -> HTML through Jinja: the site's templates first, then the default theme."""
+"""Pages -> bytes through Jinja (the site's templates first, then the default theme), recording
+what each render reads so that digest.incremental can tell later whether it would change."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import traceback
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -13,12 +16,15 @@ import jinja2
 from markupsafe import Markup
 
 from .diagnostics import Diagnostic
+from .incremental import ENTITY_TYPES, Reads, entity_key
 from .markup.annotations import annotation_parts
 from .markup.crosslinks import substitute
-from .site import Page, Site, Story
-from .urls import Urls
+from .site import CrossLinkTargets, Page, Site, Story
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "templates"
+# C0 and C1 control characters (but tab and newline) never reach a page or a feed, whatever the
+# template prints: XML forbids most of them and a terminal or browser may act on them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 class TemplateProblem(Exception):
@@ -40,14 +46,49 @@ def template_dirs(site_root: Path) -> list[Path]:
     return unique
 
 
-def make_environment(site_root: Path) -> jinja2.Environment:
-    env = jinja2.Environment(
+def _without_controls(value: Any) -> Any:
+    if isinstance(value, str) and _CONTROL.search(value):
+        cleaned = _CONTROL.sub("", value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
+
+
+class RecordingEnvironment(jinja2.Environment):
+    """A Jinja environment that reports every attribute a template reads from a graph object, and
+    every template it loads, to `self.reads` (when set). Compiled templates call `getattr` and
+    `getitem` for every `a.b` and `a['b']`, and filters such as map(attribute=…) call `getitem`."""
+
+    reads: Reads | None = None
+    page: Any = None  # the page being rendered: digest.incremental fingerprints it whole, not by reads
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        reads = self.reads
+        if reads is not None and type(obj) in ENTITY_TYPES and obj is not self.page:
+            reads.attrs.add((obj.dep_key, attribute))
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        reads = self.reads
+        if reads is not None and type(obj) in ENTITY_TYPES and obj is not self.page and isinstance(argument, str):
+            reads.attrs.add((obj.dep_key, argument))
+        return super().getitem(obj, argument)
+
+    def get_template(self, name: Any, parent: str | None = None, globals: Any = None) -> jinja2.Template:
+        if self.reads is not None and isinstance(name, str):
+            self.reads.templates.add(name)
+        return super().get_template(name, parent, globals)
+
+
+def make_environment(site_root: Path, bytecode_cache: jinja2.BytecodeCache | None = None) -> RecordingEnvironment:
+    env = RecordingEnvironment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(site_root)]),
         autoescape=True,  # every field is escaped unless a template explicitly opts out
         undefined=jinja2.StrictUndefined,  # a misspelt variable is an error, not an empty string
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_without_controls,
+        bytecode_cache=bytecode_cache,
     )
     env.filters["isodate"] = lambda d: d.isoformat()
     env.filters["longdate"] = _long_date
@@ -66,64 +107,90 @@ def _json_ld(data: Any) -> Markup:
     return Markup(json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c"))
 
 
-class _MemoryBytecodeCache(jinja2.BytecodeCache):
-    """Compiled templates kept across rebuilds in one process (serve). Entries are keyed by
-    the template's name and source checksum, so an edited template is compiled afresh."""
+class TemplateCodeCache(jinja2.BytecodeCache):
+    """Compiled templates, kept in memory across rebuilds in one process (serve) and on disk for the
+    next process (compiling the theme costs more than rendering a small site). Entries are keyed by
+    the template's name and source checksum (and Jinja's own version), so an edited template is
+    compiled afresh."""
 
     def __init__(self) -> None:
         self.store: dict[str, bytes] = {}
+        self.folder: Path | None = None  # set per build: the site's .cache/templates
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         data = self.store.get(bucket.key)
+        if data is None and self.folder is not None:
+            try:
+                data = (self.folder / bucket.key).read_bytes()
+            except OSError:
+                return
+            self.store[bucket.key] = data
         if data is not None:
             bucket.bytecode_from_string(data)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.store[bucket.key] = bucket.bytecode_to_string()
+        data = self.store[bucket.key] = bucket.bytecode_to_string()
+        if self.folder is not None:
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                (self.folder / bucket.key).write_bytes(data)
+            except OSError:
+                pass  # a read-only .cache only costs speed
 
 
-_BYTECODE = _MemoryBytecodeCache()
 CARD_CACHE_LIMIT = 20_000
 
 
-def _environment(site_root: Path) -> jinja2.Environment:
-    # A fresh environment per render pass: imported macro modules capture the globals they
-    # were created with, so an environment must never outlive its site graph.
-    env = make_environment(site_root)
-    env.bytecode_cache = _BYTECODE
-    return env
-
-
 class Renderer:
-    def __init__(self, site: Site, env: jinja2.Environment | None = None):
+    """Renders one site's pages; `render` returns the bytes and what the render read."""
+
+    def __init__(self, site: Site, bytecode_cache: jinja2.BytecodeCache | None = None):
+        # A fresh environment per site: imported macro modules capture the globals they were
+        # created with, so an environment must never outlive its site graph.
         self.site = site
-        self.env = env or _environment(site.config.root)
-        self.urls: Urls = site.urls
+        self.env = make_environment(site.config.root, bytecode_cache)
+        self.urls = site.urls
+        self.xref_table = CrossLinkTargets(site)
         # A story's card is the same on every page of the same depth (links are root prefix +
         # path), and a story appears on its edition, the digest and every tag page: render once.
-        self._cards: dict[tuple[int, str, str], Markup] = {}
+        self._cards: dict[tuple[int, str, str], tuple[Markup, Reads]] = {}
         self.page: Page | None = None
         self.prefix = ""
         self._install_globals()
 
-    def story_annotation_counts(self, story: Story) -> list[tuple[Any, int]]:
-        counts: dict[str, int] = {}
-        for annotation in story.annotations:
-            counts[annotation.kind] = counts.get(annotation.kind, 0) + 1
-        kinds = self.site.config.kinds
-        return [(kinds[name], counts[name]) for name in kinds if name in counts]
+    @property
+    def reads(self) -> Reads:
+        assert self.env.reads is not None, "only while rendering a page"
+        return self.env.reads
+
+    def read(self, obj: Any, attribute: str) -> Any:
+        """Python helpers read graph objects through here, so their reads are recorded too."""
+        key = entity_key(obj)
+        if key is not None and self.env.reads is not None:
+            self.env.reads.attrs.add((key, attribute))
+        return getattr(obj, attribute)
 
     def _install_globals(self) -> None:
         """Globals read the page being rendered from `self.page`, so macros can be imported
         without context (Jinja then builds each macro module once instead of once per page)."""
-        urls = self.urls
-
+        urls, config, read = self.urls, self.site.config, self.read
         links: dict[tuple[str, str], str] = {}
+
+        def site_path(target: Any) -> str:
+            if isinstance(target, str):
+                return target
+            if isinstance(target, Page):
+                return read(target, "path")
+            if entity_key(target) is not None:  # stories, terms, taxonomies, editions
+                return read(target, "url")
+            raise TypeError(f"url() needs a page, story, tag or path, not {type(target).__name__}")
 
         def url(target: Any) -> str:
             # Links depend only on the page's depth and the target: the same few hundred are
             # asked for on every page (navigation, tags), so remember them.
-            path = _site_path(target)
+            path = site_path(target)
+            read(config, "relative_urls")
+            read(config, "base_url")
             key = (self.prefix, path)
             href = links.get(key)
             if href is None:
@@ -131,29 +198,53 @@ class Renderer:
             return href
 
         def absolute_url(target: Any) -> str | None:
-            return urls.absolute(_site_path(target))
+            path = site_path(target)
+            read(config, "base_url")
+            return urls.absolute(path)
 
         def card(story: Story, heading: str = "h3") -> Markup:
-            prefix = self.prefix
-            key = (id(story), heading, prefix)
-            html = self._cards.get(key)
-            if html is None:
+            key = (id(story), heading, self.prefix)
+            cached = self._cards.get(key)
+            if cached is None:
                 if len(self._cards) >= CARD_CACHE_LIMIT:
                     self._cards.clear()  # memory stays flat on huge archives; pages are rendered in order
-                macro = self.env.get_template("_macros.html").module.story_card
-                html = self._cards[key] = Markup(macro(story, heading))
-            return html
+                outer, self.env.reads = self.env.reads, Reads()
+                try:
+                    macro = self.env.get_template("_macros.html").module.story_card
+                    html = Markup(macro(story, heading))
+                    cached = self._cards[key] = (html, self.env.reads)
+                finally:
+                    self.env.reads = outer
+            if self.env.reads is not None:
+                self.env.reads.merge(cached[1])
+            return cached[0]
+
+        def story_annotation_counts(story: Story) -> list[tuple[Any, int]]:
+            counts: dict[str, int] = {}
+            for annotation in read(story, "annotations"):
+                counts[annotation.kind] = counts.get(annotation.kind, 0) + 1
+            kinds = read(config, "kinds")
+            return [(kinds[name], counts[name]) for name in kinds if name in counts]
+
+        def feed_content(story: Story) -> str:
+            """The story's feed entry HTML with cross-links made absolute (plain text: the feed
+            template escapes it into <content type="html">)."""
+            return substitute(read(story, "feed_html"), self.absolute_crosslink)
 
         self.env.globals.update(
-            site=self.site, config=self.site.config, url=url, absolute_url=absolute_url,
-            story_annotation_counts=self.story_annotation_counts, card=card,
+            site=self.site, config=config, url=url, absolute_url=absolute_url, card=card,
+            story_annotation_counts=story_annotation_counts, feed_content=feed_content,
         )
 
-    def render(self, page: Page) -> bytes:
+    def render(self, page: Page) -> tuple[bytes, Reads]:
+        reads = Reads()
+        self.env.reads, self.env.page = reads, page
         try:
             self.page, self.prefix = page, self.urls.root_prefix(page.path)
             template = self.env.get_template(page.template)
             html = template.render(page=page, **page.context)
+            # Inline cross-links were left as markers by the per-article stage: link them from this page.
+            html = substitute(html, lambda target: self.crosslink(page.path, target))
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(Diagnostic(_template_path(exc.filename, exc.name, self.site.config.root), exc.lineno or 0, "error",
                                              f"template syntax error: {exc.message}")) from None
@@ -163,22 +254,31 @@ class Renderer:
         except Exception as exc:  # noqa: BLE001 - any failure inside a template is reported with its line
             path, line = _template_frame(exc, self.site.config.root)
             raise TemplateProblem(Diagnostic(path, line, "error", f"template error: {exc}"), page.path) from None
-        # Inline cross-links were left as markers by the per-article stage: link them from this page.
-        html = substitute(html, lambda target: self.crosslink(page.path, target))
-        return html.encode("utf-8")
+        finally:
+            self.env.reads = self.env.page = None
+        return html.encode("utf-8"), reads
+
+    def _target(self, target: str) -> Story | None:
+        key = entity_key(self.xref_table)
+        if key is not None and self.env.reads is not None:
+            self.env.reads.attrs.add((key, target))
+        return self.site.xrefs.get(target)
 
     def crosslink(self, from_path: str, target: str) -> tuple[str, str] | None:
         """(href from `from_path`, headline) of an inline cross-link's target story."""
-        story = self.site.xrefs.get(target)
-        return None if story is None else (self.urls.link(from_path, story.url), story.article.title)
+        story = self._target(target)
+        if story is None:
+            return None
+        self.read(self.site.config, "relative_urls")
+        return self.urls.link(from_path, self.read(story, "url")), self.read(story, "title")
 
-
-def _site_path(target: Any) -> str:
-    if hasattr(target, "url"):  # stories, terms, taxonomies, editions
-        return target.url
-    if isinstance(target, str):
-        return target
-    raise TypeError(f"url() needs a page, story, tag or path, not {type(target).__name__}")
+    def absolute_crosslink(self, target: str) -> tuple[str, str] | None:
+        story = self._target(target)
+        if story is None:
+            return None
+        url = self.read(story, "url")
+        self.read(self.site.config, "base_url")
+        return self.urls.absolute(url) or url, self.read(story, "title")
 
 
 def _template_path(filename: str | None, name: str | None, site_root: Path) -> str:
@@ -199,3 +299,6 @@ def _template_frame(exc: BaseException, site_root: Path) -> tuple[str, int]:
         if frame.filename.endswith((".html", ".xml", ".txt", ".j2")):
             return _template_path(frame.filename, None, site_root), frame.lineno or 0
     return "templates", 0
+
+
+Render = Callable[[Page], tuple[bytes, "Reads"]]

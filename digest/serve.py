@@ -13,23 +13,30 @@ import argparse
 import asyncio
 import errno
 import html
+import ipaddress
+import json
 import mimetypes
 import multiprocessing
 import os
+import re
 import signal
+import stat
 import sys
 import threading
 import traceback
 import webbrowser
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, quote_from_bytes
 
 from tornado import httpserver, netutil, web
-from tornado.websocket import WebSocketClosedError
+from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
-from .cli import _display_prefix, format_diagnostic
-from .pipeline import Builder, BuildOptions, BuildResult
+from .build import BuildOptions, BuildResult, build
+from .build.articles import ArticleStore
+from .build.process import ProcessCache
+from .cli import display_prefix, format_diagnostic
 from .render import THEME_DIR
 from .watch import Watched, Watcher
 
@@ -59,36 +66,19 @@ class PreviewState:
 class Rebuilder:
     """The one place serve asks the pipeline for a build.
 
-    One `Builder` lives as long as the server, so its per-file memo (and the process's Jinja and
-    Markdown caches) stay warm: a rebuild after one edit re-processes that file and re-renders only
-    the pages whose inputs changed."""
+    One `ProcessCache` lives as long as the server, so its per-file memo (and the process's Jinja
+    and Markdown caches) stay warm: a rebuild after one edit re-processes that file and re-renders
+    only the pages whose inputs changed."""
 
     def __init__(self, options: BuildOptions):
-        self.builder = Builder(options)
+        self.options = options
+        self.cache = ProcessCache()
 
     def rebuild(self, changed: Sequence[str] | None) -> BuildResult:
         if changed:
-            self.builder.forget(changed)
-        return self.builder.build()
-
-
-def bench_rebuilder(site: Path, out: Path) -> Callable[[list[Path]], BuildResult]:
-    """bench/probes.py's hook: the rebuild serve runs after a save, for timing in-process.
-    The initial build happens here, untimed, as a running server would have done it."""
-    rebuilder = Rebuilder(BuildOptions(site=site, out=out, drafts=True))
-    rebuilder.rebuild(None)
-    root = site.resolve()
-
-    def rebuild(changed: list[Path]) -> BuildResult:
-        rels = []
-        for path in changed:
-            full = Path(path).resolve()  # as given (absolute or from the current folder), else in the site
-            if not full.is_relative_to(root):
-                full = (site / path).resolve()
-            rels.append(full.relative_to(root).as_posix() if full.is_relative_to(root) else str(full))
-        return rebuilder.rebuild(rels)
-
-    return rebuild
+            store = self.cache.for_site("articles", self.options.site, lambda: ArticleStore(self.options.site))
+            store.forget(changed)
+        return build(self.options, cache=self.cache)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -109,6 +99,7 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     port = sockets[0].getsockname()[1]  # --port 0 picks a free one
     url = f"http://{_url_host(host)}:{port}/"
+    hosts = HostPolicy.for_listener(host, port, [sock.getsockname()[0] for sock in sockets], url)
 
     # One preview folder per port, kept between runs: the same port gives the same base_url, so a
     # restarted server re-renders only what changed since, and shows the last preview meanwhile.
@@ -116,7 +107,7 @@ def serve(args: argparse.Namespace) -> int:
     options = BuildOptions(site=site, out=out, base_url=url, drafts=not args.no_drafts)
     state = PreviewState(out_dir=out)
     try:
-        return _run(options, state, sockets, url, open_browser=args.open)
+        return _run(options, state, hosts, sockets, url, open_browser=args.open)
     except KeyboardInterrupt:  # a signal that arrived before our handlers were installed
         return 0
 
@@ -127,13 +118,14 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _run(options: BuildOptions, state: PreviewState, sockets: list, url: str, *, open_browser: bool) -> int:
+def _run(options: BuildOptions, state: PreviewState, hosts: HostPolicy, sockets: list, url: str, *,
+         open_browser: bool) -> int:
     async def main() -> None:
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        app = _application(state)
+        app = _application(state, hosts)
         server = httpserver.HTTPServer(app)
         server.add_sockets(sockets)
         drafts = "drafts shown" if options.drafts else "drafts hidden"
@@ -179,12 +171,12 @@ def _watcher(options: BuildOptions, state: PreviewState, notify, open_url: str |
         base=site,
     )
     rebuilder = Rebuilder(options)
-    prefix = _display_prefix(site)
+    prefix = display_prefix(site)
 
     def on_change(changed: list[str] | None) -> None:
         if changed is not None:
             shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
-            print(f"changed: {shown}", flush=True)
+            print(f"changed: {terminal_safe(shown)}", flush=True)  # file names are untrusted too
         try:
             result = rebuilder.rebuild(changed)
         except Exception as exc:  # noqa: BLE001 - a bug in the build must not take the preview down
@@ -196,7 +188,9 @@ def _watcher(options: BuildOptions, state: PreviewState, notify, open_url: str |
         else:
             problems = [(d.level, format_diagnostic(d, prefix)) for d in result.diagnostics]
             for _, line in problems:
-                print(line, file=sys.stderr, flush=True)
+                # Messages quote content (a title, a date as written): a file must not be able to
+                # clear or rewrite the terminal. status_page() does the same for the browser.
+                print(terminal_safe(line), file=sys.stderr, flush=True)
         ok = result is not None and result.ok
         if ok:
             print(result.summary(), flush=True)
@@ -237,16 +231,140 @@ def _notify(path: str) -> None:
             LiveReloadHandler.waiters.discard(waiter)
 
 
-def _application(state: PreviewState) -> web.Application:
+@dataclass(frozen=True)
+class HostPolicy:
+    """The `Host` headers the preview answers to: its defence against DNS rebinding.
+
+    A page on any web site can point its own name at 127.0.0.1 and then read this server as if it
+    were its own origin, drafts included; the one thing it cannot change is the `Host` header,
+    which carries its name. So only these are accepted, and only with the server's port:
+    `localhost` and loopback addresses; the name given to --host; and, when --host makes the
+    server reachable from other machines (0.0.0.0, ::, a LAN address), any IP address, because an
+    address typed in the browser cannot be rebound by anyone."""
+
+    port: int
+    url: str
+    names: frozenset[str] = frozenset({"localhost"})
+    any_address: bool = False
+
+    @classmethod
+    def for_listener(cls, host: str, port: int, addresses: Iterable[str], url: str) -> HostPolicy:
+        """`host` as given to --host; `addresses` the ones the sockets were bound to."""
+        names = {"localhost"}
+        if host and _ip_literal(host) is None:
+            names.add(host.lower())
+        beyond_loopback = any(not ip.is_loopback for ip in map(_ip_literal, addresses) if ip is not None)
+        return cls(port=port, url=url, names=frozenset(names), any_address=beyond_loopback)
+
+    def allows(self, header: str | None) -> bool:
+        split = _split_host_header(header or "")
+        if split is None:
+            return False
+        name, port = split
+        if port != self.port:
+            return False
+        ip = _ip_literal(name)
+        if ip is None:
+            return name in self.names
+        return self.any_address or ip.is_loopback
+
+    def refusal(self) -> str:
+        return (f"Forbidden: this preview server answers only at {self.url} (or localhost); the request named "
+                "another host. See \"Preview with live reload\" in README.md to serve under another name.\n")
+
+
+def _split_host_header(header: str) -> tuple[str, int] | None:
+    """`name:port` (the port defaults to 80, as a browser omits it) with the name lower-cased;
+    None if the header is not a well-formed host."""
+    if header.startswith("["):
+        end = header.find("]")
+        name, rest = header[1:end], header[end + 1:]
+        if end == -1 or ":" not in name or _ip_literal(name) is None:
+            return None  # brackets hold an IPv6 address and nothing else
+    else:
+        name, colon, port_text = header.partition(":")
+        rest = colon + port_text
+        if not name or not all(c.isascii() and (c.isalnum() or c in "-._") for c in name):
+            return None
+    if not rest:
+        return name.lower(), 80
+    digits = rest[1:]
+    if not rest.startswith(":") or not digits.isascii() or not digits.isdigit() or len(digits) > 5:
+        return None
+    return name.lower(), int(digits)
+
+
+def _ip_literal(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        ip = ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+class _Guarded:
+    """Mixed into every handler: refuse a foreign `Host` before doing anything else."""
+
+    hosts: HostPolicy
+
+    def set_default_headers(self) -> None:
+        self.set_header("X-Content-Type-Options", "nosniff")  # type: ignore[attr-defined]
+
+    def prepare(self) -> None:
+        handler: web.RequestHandler = self  # type: ignore[assignment]
+        if not self.hosts.allows(handler.request.headers.get("Host")):
+            handler.set_status(403)
+            handler.set_header("Content-Type", "text/plain; charset=utf-8")
+            handler.set_header("Cache-Control", "no-store")
+            handler.finish(self.hosts.refusal())
+
+
+class ReloadSocket(_Guarded, LiveReloadHandler):
+    """livereload's websocket, minus what it leaves open: any origin may connect (it accepts all),
+    and a malformed message raised an exception that printed a traceback in the terminal."""
+
+    def initialize(self, hosts: HostPolicy) -> None:
+        self.hosts = hosts
+
+    def check_origin(self, origin: str) -> bool:
+        return WebSocketHandler.check_origin(self, origin)  # tornado's same-origin rule
+
+    def on_message(self, message: str | bytes) -> None:
+        try:
+            decoded = json.loads(message)
+        except (ValueError, TypeError):
+            return
+        if not isinstance(decoded, dict):
+            return
+        if decoded.get("command") == "hello":
+            try:
+                self.write_message({"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"],
+                                    "serverName": "digest"})
+            except WebSocketClosedError:
+                pass
+        elif decoded.get("command") == "info":
+            LiveReloadHandler.waiters.add(self)
+
+
+class ReloadScript(_Guarded, LiveReloadJSHandler):
+    def initialize(self, hosts: HostPolicy) -> None:
+        self.hosts = hosts
+
+
+def _application(state: PreviewState, hosts: HostPolicy) -> web.Application:
+    guarded = {"hosts": hosts}
     return web.Application(
         [
-            (r"/livereload", LiveReloadHandler),
-            (r"/livereload\.js", LiveReloadJSHandler),
-            (GENERATION_PATH, GenerationHandler, {"state": state}),
-            (r"/(.*)", PreviewHandler, {"state": state}),
+            (r"/livereload", ReloadSocket, guarded),
+            (r"/livereload\.js", ReloadScript, guarded),
+            (GENERATION_PATH, GenerationHandler, {"state": state, **guarded}),
+            (r"/(.*)", PreviewHandler, {"state": state, **guarded}),
         ],
         log_function=lambda handler: None,  # 404s and error pages are expected while editing
         websocket_ping_interval=None,
+        websocket_max_message_size=64 * 1024,  # the protocol's messages are a few hundred bytes
     )
 
 
@@ -273,9 +391,10 @@ def inject(page: bytes, script: bytes) -> bytes:
     return page + script
 
 
-class GenerationHandler(web.RequestHandler):
-    def initialize(self, state: PreviewState) -> None:
+class GenerationHandler(_Guarded, web.RequestHandler):
+    def initialize(self, state: PreviewState, hosts: HostPolicy) -> None:
         self.state = state
+        self.hosts = hosts
 
     def get(self) -> None:
         self.set_header("Cache-Control", "no-store")
@@ -283,11 +402,12 @@ class GenerationHandler(web.RequestHandler):
         self.write(str(self.state.view()[2]))
 
 
-class PreviewHandler(web.RequestHandler):
+class PreviewHandler(_Guarded, web.RequestHandler):
     """Built files with the reload script injected; the error page in place of any page while broken."""
 
-    def initialize(self, state: PreviewState) -> None:
+    def initialize(self, state: PreviewState, hosts: HostPolicy) -> None:
         self.state = state
+        self.hosts = hosts
 
     def compute_etag(self) -> None:
         return None  # always send fresh bytes: the preview changes under the browser
@@ -299,24 +419,34 @@ class PreviewHandler(web.RequestHandler):
         self.set_header("Cache-Control", "no-store")
         phase, problems, generation = self.state.view()
         out_dir = self.state.out_dir
-        target = _resolve(out_dir, path)
-        if target is not None and target.is_dir():
-            if path and not path.endswith("/"):
-                query = f"?{self.request.query}" if self.request.query else ""
-                self.redirect(f"/{path}/{query}")
+        found = _resolve(out_dir, path)
+        if found is None:  # hidden, outside the preview, or not a path at all: never served, whatever the phase
+            self._not_found(generation)
+            return
+        target, parts = found
+        if _kind(target) == "dir":
+            canonical = "".join(f"/{quote(part, safe=_SEGMENT_SAFE)}" for part in parts) + "/"
+            if self.request.path != canonical:
+                # Built from the checked segments, percent-encoded: always one same-origin path,
+                # never `//host/` or `/\host/`, whatever slashes or escapes the request had.
+                query = quote_from_bytes(self.request.query.encode("latin-1"), safe=_QUERY_SAFE)
+                self.redirect(canonical + (f"?{query}" if query else ""))
                 return
-            target = target / "index.html"
-        is_page = target is None or target.suffix == ".html" or not target.is_file()
-        stale_preview = phase == "building" and target is not None and target.is_file()
+            found = _resolve(out_dir, "/".join([*parts, "index.html"]))
+            if found is None:
+                self._not_found(generation)
+                return
+            target = found[0]
+        exists = _kind(target) == "file"  # regular files only: never block on a FIFO or read a device
+        is_page = target.suffix == ".html" or not exists
+        stale_preview = phase == "building" and exists
         if phase != "ok" and is_page and not stale_preview:
             self._page(500 if phase == "failed" else 503, status_page(phase, problems), generation)
             return
-        if target is None or not target.is_file():
-            missing = out_dir / "404.html"
-            body = missing.read_bytes() if missing.is_file() else b"<!DOCTYPE html><title>Not found</title><p>Not found.</p>"
-            self._page(404, body, generation)
+        data = _read(target) if exists else None
+        if data is None:
+            self._not_found(generation)
             return
-        data = target.read_bytes()
         content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if target.suffix == ".html":
             self._page(200, data, generation)
@@ -326,27 +456,59 @@ class PreviewHandler(web.RequestHandler):
         self.set_header("Content-Type", content_type)
         self.finish(data)
 
+    def _not_found(self, generation: int) -> None:
+        missing = _resolve(self.state.out_dir, "404.html")
+        body = _read(missing[0]) if missing is not None and _kind(missing[0]) == "file" else None
+        if body is None:
+            body = b"<!DOCTYPE html><title>Not found</title><p>Not found.</p>"
+        self._page(404, body, generation)
+
     def _page(self, status: int, body: bytes, generation: int) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(inject(body, reload_script(generation)))
 
 
-def _resolve(out_dir: Path, path: str) -> Path | None:
-    """The file a URL path names inside the output folder, or None; never anything outside it."""
-    if "\\" in path or "\0" in path:
+# RFC 3986 characters left as they are in a redirect's path segment and query; the rest (slashes
+# inside a segment, backslashes, controls, spaces, non-ASCII) is percent-encoded.
+_SEGMENT_SAFE = "!$&'()*+,;=:@~"
+_QUERY_SAFE = _SEGMENT_SAFE + "/?%"
+
+
+def _read(path: Path) -> bytes | None:
+    """The file's bytes, or None if it cannot be read (unreadable, replaced mid-rebuild)."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _kind(path: Path) -> str | None:
+    """"dir", "file" (a regular one), or None: missing, unreadable, a name too long, anything else."""
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):
+        return None
+    return "dir" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else None
+
+
+def _resolve(out_dir: Path, path: str) -> tuple[Path, list[str]] | None:
+    """The real path a URL path names inside the output folder (which need not exist) and its
+    segments; None for anything never served: a hidden name (`.digest-manifest.json`, dot-folders,
+    `..`), a backslash or control character, or a real path outside the folder (a symlink)."""
+    if "\\" in path or any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in path):
         return None
     parts = [p for p in path.split("/") if p not in ("", ".")]
-    if ".." in parts:
+    if any(p.startswith(".") for p in parts):
         return None
-    candidate = out_dir.joinpath(*parts)
     try:
-        real, root = os.path.realpath(candidate), os.path.realpath(out_dir)
-    except OSError:
+        root = os.path.realpath(out_dir)
+        real = os.path.realpath(os.path.join(root, *parts))
+    except (OSError, ValueError):
         return None
     if real != root and not real.startswith(root + os.sep):
         return None
-    return candidate
+    return Path(real), parts
 
 
 _STYLE = """
@@ -379,7 +541,8 @@ def status_page(phase: str, problems: list[tuple[str, str]]) -> bytes:
                  "The last good build is left untouched.")
         ordered = sorted(problems, key=lambda p: p[0] != "error")
         items = "<ol>\n" + "".join(
-            f'<li class="{html.escape(level)}"><code>{html.escape(line)}</code></li>\n' for level, line in ordered
+            f'<li class="{html.escape(level)}"><code>{html.escape(terminal_safe(line))}</code></li>\n'
+            for level, line in ordered
         ) + "</ol>\n"
         refresh = ""
     return (
@@ -389,3 +552,15 @@ def status_page(phase: str, problems: list[tuple[str, str]]) -> bytes:
         f"<title>{html.escape(title)} · preview</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n<main>\n"
         f"<h1>{html.escape(title)}</h1>\n<p>{html.escape(intro)}</p>\n{items}</main>\n</body>\n</html>\n"
     ).encode()
+
+
+# C0 controls except tab and newline, DEL and C1; the bidirectional overrides and isolates, which
+# reorder how a line reads ("Trojan Source"); lone surrogates, which cannot be encoded at all.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every character that could rewrite a terminal line or an HTML page's reading
+    order shown as an escape (`\\x1b`, `\\u202e`) instead; everything else, tab and newline
+    included, as it was."""
+    return _UNSAFE.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import itertools
 import re
 import unicodedata
@@ -10,11 +12,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
-from .config import SiteConfig
+from .config import AnnotationKind, SiteConfig
 from .content import Article, RelatedRef
 from .diagnostics import Diagnostics
-from .markup import RenderedArticle
+from .markup import RenderedArticle, entry_html
 from .markup.crosslinks import FILE_PREFIX
 from .related import related_by_tags
 from .slugs import slugify, tag_key
@@ -31,6 +34,10 @@ class Term:
     url: str
     stories: list[Story] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)  # alias spellings that redirect here
+    dep_key: str = field(init=False)  # the same term's name in every build (see digest.incremental)
+
+    def __post_init__(self) -> None:
+        self.dep_key = f"t:{self.taxonomy}/{self.slug}"
 
     @property
     def count(self) -> int:
@@ -47,6 +54,10 @@ class Taxonomy:
     name: str
     url: str
     terms: list[Term] = field(default_factory=list)
+    dep_key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dep_key = "x:" + self.name
 
     @property
     def label(self) -> str:
@@ -73,6 +84,10 @@ class Edition:
     stories: list[Story] = field(default_factory=list)
     previous: Edition | None = None
     next: Edition | None = None
+    dep_key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dep_key = "e:" + self.day.isoformat()
 
 
 @dataclass(eq=False, repr=False)
@@ -82,6 +97,8 @@ class Story:
     article: Article
     rendered: RenderedArticle
     url: str
+    content_key: str = ""  # identifies the file's parsed and rendered form (digest/build/articles.py)
+    kinds: dict[str, AnnotationKind] = field(default_factory=dict)  # site.yaml's annotation kinds, for feed_html
     terms: dict[str, list[Term]] = field(default_factory=dict)
     related: list[RelatedLink] = field(default_factory=list)
     incoming: list[Story] = field(default_factory=list)
@@ -89,6 +106,14 @@ class Story:
     inline_links: list[Story] = field(default_factory=list)  # targets of [[...]] and file links
     edition: Edition | None = None
     order: tuple[float, str] = (0.0, "")  # newest first, then by slug: computed once, sorted often
+    dep_key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dep_key = "s:" + self.article.slug
+
+    # Attributes that are a function of the article's file alone (with the article settings), like
+    # every field reached through __getattr__: the same content_key means the same value.
+    FROM_FILE = frozenset({"article", "rendered", "content_key", "summary", "feed_html", "dep_key"})
 
     def __getattr__(self, name: str) -> Any:
         # Templates read article fields (story.title) and rendered ones (story.body_html) directly.
@@ -112,6 +137,12 @@ class Story:
     def has_related(self) -> bool:
         return bool(self.related or self.incoming or self.auto_related)
 
+    @functools.cached_property
+    def feed_html(self) -> str:
+        """The article as a feed reader shows it (cross-links still as markers): computed once per
+        build for every feed that carries the story."""
+        return entry_html(self.rendered, self.kinds)
+
 
 @dataclass(eq=False, repr=False)
 class Pagination:
@@ -128,21 +159,6 @@ class Pagination:
         return self.paths[self.number] if self.number < self.total else None
 
 
-@dataclass(frozen=True)
-class PageDeps:
-    """Everything a page's bytes depend on besides the templates and site.yaml.
-
-    Incremental builds skip a page whose dependencies are unchanged since the last build, so
-    these must be complete: `full` stories are shown whole (their file's hash counts), `cards`
-    are shown as a card or a link (title, date, summary, tags... count, not the body), and
-    `extra` is any other text the page shows (counts, neighbouring editions, term names).
-    """
-
-    full: tuple[Story, ...] = ()
-    cards: tuple[Story, ...] = ()
-    extra: str = ""
-
-
 @dataclass(eq=False, repr=False)
 class Page:
     """One file to render: where it goes, with which template, and what it shows."""
@@ -153,8 +169,23 @@ class Page:
     title: str
     context: dict[str, Any] = field(default_factory=dict)
     pagination: Pagination | None = None
-    # None means "depends on anything": always rendered. Declare deps to make a page skippable.
-    deps: PageDeps | None = None
+    feed: FeedLink | None = None  # the Atom feed this page offers in its <head>
+    stories: tuple[Story, ...] = ()  # the stories it shows, newest first (its sitemap lastmod)
+    dep_key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dep_key = "p:" + self.path
+
+    @property
+    def lastmod(self) -> dt.datetime | None:
+        """The newest change among the stories shown (`updated`, else `date`), never the build clock."""
+        return max((s.article.updated or s.article.date for s in self.stories), default=None)
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    path: str
+    title: str
 
 
 @dataclass(eq=False, repr=False)
@@ -167,6 +198,10 @@ class Site:
     editions: list[Edition]  # newest first
     pages: list[Page] = field(default_factory=list)
     xrefs: dict[str, Story] = field(default_factory=dict)  # inline cross-link target -> story
+    archive_url: str = ""
+    tag_uri: str = "tag:localhost,"  # feed entry ids: tag:<host>,<day>:<base path><slug>
+    base_path: str = "/"
+    dep_key = "site"
 
     @property
     def tags(self) -> Taxonomy:
@@ -177,14 +212,18 @@ class Site:
         """Feeds and the sitemap need absolute URLs: without base_url they are left out."""
         return self.config.base_url is not None
 
-    def feed_for(self, page: Page) -> tuple[str, str] | None:
-        """(site path, title) of the feed a page offers: its term's feed, else the site feed."""
-        if not self.has_feeds:
-            return None
-        term = page.context.get("term")
-        if isinstance(term, Term) and page.kind == "term":
-            return term.feed, f"{self.config.title}: {term.name}"
-        return "feed.xml", self.config.title
+
+class CrossLinkTargets:
+    """A site's inline cross-link targets as a graph object (`targets["port-strike"]` is a story),
+    so that a page resolving one records the read like any other."""
+
+    dep_key = "xrefs"
+
+    def __init__(self, site: Site):
+        self.site = site
+
+    def __getitem__(self, target: str) -> Story:
+        return self.site.xrefs[target]
 
 
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -200,33 +239,66 @@ def normalize_headline(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).split())
 
 
-def build_site(config: SiteConfig, entries: list[tuple[Article, RenderedArticle]], diags: Diagnostics) -> Site:
-    """Assemble the graph. Problems go to `diags`; the returned Site is only usable without errors."""
+class Resolver:
+    """The one way a written reference (a slug, a headline, or `file:content/x.md`) finds its story."""
+
+    def __init__(self, stories: list[Story]):
+        self.by_slug = {s.article.slug: s for s in stories}
+        self.by_path = {s.article.path: s for s in stories}
+        self.by_headline: dict[str, list[Story]] = defaultdict(list)
+        for story in sorted(stories, key=lambda s: s.article.path):
+            self.by_headline[normalize_headline(story.article.title)].append(story)
+
+    def find(self, target: str) -> list[Story]:
+        """Every story `target` names: one when it is unambiguous, none or several otherwise."""
+        if target.startswith(FILE_PREFIX):
+            found = self.by_path.get(target[len(FILE_PREFIX):])
+            return [found] if found else []
+        if target in self.by_slug:
+            return [self.by_slug[target]]
+        return self.by_headline.get(normalize_headline(target), [])
+
+
+@dataclass
+class RelatedMemo:
+    """The last automatic-relations answer (kept in memory by serve and on disk for the next build):
+    most edits leave every story's tags, date and links as they were, and then the answer stands."""
+
+    key: str = ""  # digest of everything the answer depends on
+    found: dict[str, list[str]] = field(default_factory=dict)
+    changed: bool = False
+
+
+def build_site(config: SiteConfig, entries: list[tuple[Article, RenderedArticle, str]], diags: Diagnostics,
+               related_memo: RelatedMemo | None = None) -> Site:
+    """Assemble the graph from (article, rendered, content key) entries. Problems go to `diags`;
+    the returned Site is only usable without errors."""
     urls = Urls(config)
+    kinds = config.kinds
     entries = sorted(entries, key=lambda e: e[0].path)
     by_slug: dict[str, Story] = {}
     stories: list[Story] = []
-    for article, rendered in entries:
+    for article, rendered, content_key in entries:
         if article.slug in by_slug:
             first = by_slug[article.slug].article
             line = article.line_of("slug") if "slug" in article.field_lines else 1
             diags.error(article.path, line, f"duplicate slug `{article.slug}`: {first.path} and {article.path} would both be written to {urls.article(article.slug, article.date)}")
             continue
         story = Story(article=article, rendered=rendered, url=urls.article(article.slug, article.date),
-                      order=(-article.date.timestamp(), article.slug))
+                      content_key=content_key, kinds=kinds, order=(-article.date.timestamp(), article.slug))
         by_slug[article.slug] = story
         stories.append(story)
     stories.sort(key=_newest_first)
 
     taxonomies = {name: _build_taxonomy(name, stories, config, urls, diags) for name in config.taxonomies}
-    by_headline: dict[str, list[Story]] = defaultdict(list)
-    for story in sorted(stories, key=lambda s: s.article.path):
-        by_headline[normalize_headline(story.article.title)].append(story)
-    _resolve_related(stories, by_slug, by_headline, diags)
-    _auto_related(stories, by_slug, config)
-    xrefs = _resolve_crossrefs(stories, by_slug, by_headline, diags)
+    resolver = Resolver(stories)
+    _resolve_related(stories, resolver, diags)
+    _auto_related(stories, by_slug, config, related_memo or RelatedMemo())
+    xrefs = _resolve_crossrefs(stories, resolver, diags)
     editions = _build_editions(stories, urls)
-    site = Site(config, urls, stories, by_slug, taxonomies, editions, xrefs=xrefs)
+    base = urlsplit(config.base_url or "")
+    site = Site(config, urls, stories, by_slug, taxonomies, editions, xrefs=xrefs, archive_url=urls.archive(),
+                tag_uri=f"tag:{(base.hostname or 'localhost').lower()},", base_path=base.path or "/")
     site.pages = plan_pages(site)
     return site
 
@@ -308,11 +380,10 @@ def _singular(taxonomy: str) -> str:
     return taxonomy.removesuffix("s")
 
 
-def _resolve_related(stories: list[Story], by_slug: dict[str, Story], by_headline: dict[str, list[Story]],
-                     diags: Diagnostics) -> None:
+def _resolve_related(stories: list[Story], resolver: Resolver, diags: Diagnostics) -> None:
     for story in stories:
         for ref in story.article.related:
-            link = resolve_ref(ref, story, by_slug, by_headline, diags)
+            link = resolve_ref(ref, story, resolver, diags)
             if link.story is story:
                 continue
             if link.story is not None and any(existing.story is link.story for existing in story.related):
@@ -330,13 +401,10 @@ def _resolve_related(stories: list[Story], by_slug: dict[str, Story], by_headlin
         story.incoming.sort(key=_newest_first)
 
 
-def resolve_ref(ref: RelatedRef, story: Story, by_slug: dict[str, Story], by_headline: dict[str, list[Story]], diags: Diagnostics) -> RelatedLink:
+def resolve_ref(ref: RelatedRef, story: Story, resolver: Resolver, diags: Diagnostics) -> RelatedLink:
     if ref.is_external:
         return RelatedLink(title=ref.title, url=ref.url)
-    if ref.target in by_slug:
-        target = by_slug[ref.target]
-        return RelatedLink(title=target.article.title, story=target)
-    matches = by_headline.get(normalize_headline(ref.target), [])
+    matches = resolver.find(ref.target)
     if len(matches) == 1:
         return RelatedLink(title=matches[0].article.title, story=matches[0])
     if len(matches) > 1:
@@ -347,10 +415,7 @@ def resolve_ref(ref: RelatedRef, story: Story, by_slug: dict[str, Story], by_hea
     return RelatedLink(title=ref.target)
 
 
-_last_auto: tuple[tuple, dict[str, list[str]]] | None = None
-
-
-def _auto_related(stories: list[Story], by_slug: dict[str, Story], config: SiteConfig) -> None:
+def _auto_related(stories: list[Story], by_slug: dict[str, Story], config: SiteConfig, memo: RelatedMemo) -> None:
     """Up to `related.auto` stories per story by shared tags, never repeating explicit links."""
     if config.related.auto <= 0:
         return
@@ -358,49 +423,35 @@ def _auto_related(stories: list[Story], by_slug: dict[str, Story], config: SiteC
     dates = {s.article.slug: s.order[0] for s in stories}
     exclude = {s.article.slug: [link.story.article.slug for link in s.related if link.story is not None]
                + [other.article.slug for other in s.incoming] for s in stories}
-    # While an editor works (serve), most edits leave every story's tags, date and links as they
-    # were: then the previous answer stands and the rebuild skips the whole computation.
-    key = (config.related.auto, config.related.max_share, repr(sorted((slug, tags[slug], dates[slug], exclude[slug]) for slug in tags)))
-    global _last_auto
-    if _last_auto is not None and _last_auto[0] == key:
-        found = _last_auto[1]
-    else:
-        found = related_by_tags(tags, dates, limit=config.related.auto, max_share=config.related.max_share, exclude=exclude)
-        _last_auto = (key, found)
+    inputs = (config.related.auto, config.related.max_share, [(slug, tags[slug], dates[slug], exclude[slug]) for slug in sorted(tags)])
+    key = hashlib.sha256(repr(inputs).encode("utf-8", "surrogateescape")).hexdigest()
+    if memo.key != key:
+        memo.found = related_by_tags(tags, dates, limit=config.related.auto, max_share=config.related.max_share, exclude=exclude)
+        memo.key, memo.changed = key, True
     for story in stories:
-        story.auto_related = [by_slug[slug] for slug in found[story.article.slug]]
+        story.auto_related = [by_slug[slug] for slug in memo.found[story.article.slug]]
 
 
-def _resolve_crossrefs(stories: list[Story], by_slug: dict[str, Story], by_headline: dict[str, list[Story]],
-                       diags: Diagnostics) -> dict[str, Story]:
+def _resolve_crossrefs(stories: list[Story], resolver: Resolver, diags: Diagnostics) -> dict[str, Story]:
     """Every inline link's target must be an article in this build: anything else is an error."""
-    by_path = {s.article.path: s for s in stories}
     resolved: dict[str, Story] = {}
     for story in stories:
         for ref in story.rendered.crossrefs:
             if ref.target in resolved:
                 continue
+            matches = resolver.find(ref.target)
             path, line = story.article.path, ref.line
-            if ref.target.startswith(FILE_PREFIX):
-                target = by_path.get(ref.target[len(FILE_PREFIX):])
-                if target is None:
-                    diags.error(path, line, f"cross-link to `{ref.written}`: there is no article "
-                                            f"{ref.target[len(FILE_PREFIX):]} in this build")
-                    continue
-            elif ref.target in by_slug:
-                target = by_slug[ref.target]
+            if len(matches) == 1:
+                resolved[ref.target] = matches[0]
+            elif ref.target.startswith(FILE_PREFIX):
+                diags.error(path, line, f"cross-link to `{ref.written}`: there is no article "
+                                        f"{ref.target[len(FILE_PREFIX):]} in this build")
+            elif matches:
+                names = " and ".join(m.article.path for m in matches)
+                diags.error(path, line, f"cross-link `{ref.written}` matches more than one article: {names}; use a slug")
             else:
-                matches = by_headline.get(normalize_headline(ref.target), [])
-                if len(matches) > 1:
-                    names = " and ".join(m.article.path for m in matches)
-                    diags.error(path, line, f"cross-link `{ref.written}` matches more than one article: {names}; use a slug")
-                    continue
-                if not matches:
-                    diags.error(path, line, f"cross-link target not found: `{ref.written}` "
-                                            "(no article in this build has that slug or headline)")
-                    continue
-                target = matches[0]
-            resolved[ref.target] = target
+                diags.error(path, line, f"cross-link target not found: `{ref.written}` "
+                                        "(no article in this build has that slug or headline)")
         targets = (resolved.get(ref.target) for ref in story.rendered.crossrefs)
         story.inline_links = list(dict.fromkeys(t for t in targets if t is not None))
     return resolved
@@ -436,57 +487,60 @@ def group_by_day(stories: list[Story]) -> list[tuple[Edition, list[Story]]]:
 
 
 def plan_pages(site: Site) -> list[Page]:
+    """Every page and feed to render, with the stories each shows."""
     config, urls = site.config, site.urls
+    site_feed = FeedLink("feed.xml", config.title) if site.has_feeds else None
     pages: list[Page] = []
     for pagination, chunk in _paginate(site.stories, config.digest.per_page, "", urls):
         title = config.title if pagination.number == 1 else f"{config.title} — page {pagination.number}"
         pages.append(Page(pagination.paths[pagination.number - 1], "index.html", "digest", title,
-                          {"stories": chunk, "groups": group_by_day(chunk)}, pagination,
-                          PageDeps(cards=_with_inline_targets(chunk), extra=repr(pagination.paths))))
+                          {"stories": chunk, "groups": group_by_day(chunk)}, pagination, site_feed, tuple(chunk)))
     for story in site.stories:
-        edition = story.edition
         pages.append(Page(story.url, "article.html", "article", story.article.title, {"story": story},
-                          deps=PageDeps(full=(story,), cards=tuple(_linked_stories(story)),
-                                        extra=repr([(t.name, t.url) for ts in story.terms.values() for t in ts])
-                                        + (edition.url if edition else ""))))
+                          feed=site_feed, stories=(story,)))
     for edition in site.editions:
-        neighbours = [(e.day, e.url) for e in (edition.previous, edition.next) if e is not None]
         pages.append(Page(edition.url, "edition.html", "edition", f"Digest for {edition.day:%-d %B %Y}",
-                          {"edition": edition, "stories": edition.stories},
-                          deps=PageDeps(cards=_with_inline_targets(edition.stories), extra=repr(neighbours))))
+                          {"edition": edition, "stories": edition.stories}, feed=site_feed, stories=tuple(edition.stories)))
     months: dict[tuple[int, int], list[Edition]] = defaultdict(list)
     for edition in site.editions:
         months[(edition.day.year, edition.day.month)].append(edition)
     archive = [(dt.date(y, m, 1), eds) for (y, m), eds in sorted(months.items(), reverse=True)]
-    pages.append(Page(urls.archive(), "archive.html", "archive", "Archive", {"months": archive},
-                      deps=PageDeps(extra=repr([(e.day, e.url, len(e.stories)) for e in site.editions]))))
+    pages.append(Page(site.archive_url, "archive.html", "archive", "Archive", {"months": archive}, feed=site_feed,
+                      stories=tuple(site.stories)))
     for taxonomy in site.taxonomies.values():
         pages.append(Page(taxonomy.url, "taxonomy.html", "taxonomy", taxonomy.label, {"taxonomy": taxonomy},
-                          deps=PageDeps(extra=repr([(t.name, t.url, t.count) for t in taxonomy.terms]))))
+                          feed=site_feed, stories=tuple(site.stories)))
         for term in taxonomy.terms:
+            term_feed = FeedLink(term.feed, f"{config.title}: {term.name}") if site.has_feeds else None
             for pagination, chunk in _paginate(term.stories, config.tags.per_page, term.url, urls):
                 title = term.name if pagination.number == 1 else f"{term.name} — page {pagination.number}"
                 pages.append(Page(pagination.paths[pagination.number - 1], "term.html", "term", title,
-                                  {"taxonomy": taxonomy, "term": term, "stories": chunk}, pagination,
-                                  PageDeps(cards=_with_inline_targets(chunk),
-                                           extra=repr((term.name, term.count, pagination.paths)))))
+                                  {"taxonomy": taxonomy, "term": term, "stories": chunk}, pagination, term_feed, tuple(chunk)))
     pages.extend(_alias_pages(site))
-    pages.append(Page("404.html", "404.html", "404", "Page not found", {}, deps=PageDeps()))
+    pages.append(Page("404.html", "404.html", "404", "Page not found", {}, feed=site_feed))
+    pages.extend(_feed_pages(site))
     return pages
 
 
-def _linked_stories(story: Story) -> list[Story]:
-    """Stories an article page links to or lists, each shown as a card or a link."""
-    linked = [link.story for link in story.related if link.story is not None]
-    return linked + story.incoming + story.auto_related + story.inline_links
-
-
-def _with_inline_targets(stories: list[Story]) -> tuple[Story, ...]:
-    """Cards show editor's notes, whose inline links show their targets' titles and URLs."""
-    shown = dict.fromkeys(stories)
-    for story in stories:
-        shown.update(dict.fromkeys(story.inline_links))
-    return tuple(shown)
+def _feed_pages(site: Site) -> list[Page]:
+    """An Atom feed of the newest stories of the site and of every term (only with base_url:
+    feeds need absolute URLs)."""
+    if not site.has_feeds:
+        return []
+    config = site.config
+    limit = config.feeds.entries
+    # An empty feed still needs <updated>: the site's newest change, or the epoch, keeps it deterministic.
+    newest = max((s.article.updated or s.article.date for s in site.stories), default=dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
+    feeds = [("feed.xml", "", config.title, site.stories[:limit])]
+    for taxonomy in site.taxonomies.values():
+        for term in taxonomy.terms:
+            feeds.append((term.feed, term.url, f"{config.title}: {term.name}", term.stories[:limit]))
+    pages = []
+    for path, page_path, title, stories in feeds:
+        updated = max((s.article.updated or s.article.date for s in stories), default=newest)
+        pages.append(Page(path, "atom.xml", "feed", title, {"stories": stories, "feed_page": page_path, "updated": updated},
+                          stories=tuple(stories)))
+    return pages
 
 
 def _alias_pages(site: Site) -> list[Page]:
@@ -504,6 +558,5 @@ def _alias_pages(site: Site) -> list[Page]:
             if not slug or slug in taken:
                 continue  # same URL as a real tag (or as the canonical one): nothing to redirect
             taken.add(slug)
-            pages.append(Page(site.urls.term("tags", slug), "alias.html", "alias", term.name,
-                              {"term": term, "alias": name}, deps=PageDeps(extra=repr((term.name, term.url, name)))))
+            pages.append(Page(site.urls.term("tags", slug), "alias.html", "alias", term.name, {"term": term, "alias": name}))
     return pages

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from xml.sax.saxutils import escape
 
-from .site import Page, Site, Story
+from .site import Site, Story
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-UNLISTED_KINDS = ("404", "alias")
+UNLISTED_KINDS = ("404", "alias", "feed")
 
 
 def sitemap_files(site: Site) -> dict[str, bytes]:
@@ -34,20 +34,12 @@ def sitemap(site: Site) -> bytes:
             continue
         lines.append("  <url>")
         lines.append(f"    <loc>{escape(site.urls.absolute(page.path) or '')}</loc>")
-        modified = lastmod(page) or newest
+        modified = page.lastmod or newest
         if modified is not None:
             lines.append(f"    <lastmod>{escape(modified.isoformat())}</lastmod>")
         lines.append("  </url>")
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def lastmod(page: Page) -> dt.datetime | None:
-    """An article's own last change; for a listing, the newest change among the stories it shows."""
-    deps = page.deps
-    if deps is None:
-        return None
-    return _newest(deps.full or deps.cards)
 
 
 def _newest(stories: list[Story] | tuple[Story, ...]) -> dt.datetime | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import threading
 import time
 import traceback
@@ -55,24 +56,29 @@ class Watched:
             self._add(path, found, previous, now)
         return found
 
-    def _walk(self, folder: str, found: Snapshot, previous: Snapshot, now: int) -> None:
-        if folder in self.exclude:
-            return
-        try:
-            entries = list(os.scandir(folder))
-        except (FileNotFoundError, NotADirectoryError, PermissionError):
-            return
-        for entry in entries:
-            if ignored_name(entry.name):
+    def _walk(self, top: str, found: Snapshot, previous: Snapshot, now: int) -> None:
+        # A stack, not recursion: no tree is too deep to watch. Symlinked folders are not entered
+        # (the build does not enter them either), so a link cannot loop or lead out of the site.
+        pending = [top]
+        while pending:
+            folder = pending.pop()
+            if folder in self.exclude:
                 continue
             try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-            except OSError:
+                entries = list(os.scandir(folder))
+            except OSError:  # gone, unreadable, a name too long: that folder is absent from this snapshot
                 continue
-            if is_dir:
-                self._walk(os.path.join(folder, entry.name), found, previous, now)
-            else:
-                self._add(entry.path, found, previous, now)
+            for entry in entries:
+                if ignored_name(entry.name):
+                    continue
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                except OSError:
+                    continue
+                if is_dir:
+                    pending.append(os.path.join(folder, entry.name))
+                else:
+                    self._add(entry.path, found, previous, now)
 
     def _add(self, path: str, found: Snapshot, previous: Snapshot, now: int) -> None:
         try:
@@ -83,17 +89,26 @@ class Watched:
         digest = None
         before = previous.get(key)
         same_stat = before is not None and before[:3] == (st.st_mtime_ns, st.st_size, st.st_ino)
-        if now - st.st_mtime_ns < RACY_NS or (same_stat and before[3] is not None):
+        # Only regular files are read: opening a FIFO would block the watcher for good, and a
+        # device (a link to /dev/zero) never ends.
+        if stat.S_ISREG(st.st_mode) and (now - st.st_mtime_ns < RACY_NS or (same_stat and before[3] is not None)):
             digest = _hash(path)
         found[key] = (st.st_mtime_ns, st.st_size, st.st_ino, digest)
 
 
 def _hash(path: str) -> str | None:
+    digest = hashlib.blake2b(digest_size=16)
     try:
-        with open(path, "rb") as f:
-            return hashlib.blake2b(f.read(), digest_size=16).hexdigest()
+        # O_NONBLOCK: if a FIFO took the regular file's place since the stat, open returns at once.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return None
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
     except OSError:
         return None
+    return digest.hexdigest()
 
 
 def changed_paths(old: Snapshot, new: Snapshot) -> set[str]:

@@ -19,14 +19,15 @@ from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
 
-# Hypothesis profiles for the property tests that leave the number of cases to the profile (the
-# fuzzer, tests/test_fuzz_build.py). `default` and `ci` (loaded by Hypothesis when CI is set) keep
-# the suite quick; `pytest --hypothesis-profile=long` runs a deep search (about an hour on 2 cores).
-settings.register_profile("default", max_examples=25, deadline=None)
-settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True, print_blob=True)
+# `pytest --hypothesis-profile=long`: a deep run of every property test that leaves its number of
+# cases to the profile (the fuzzer in tests/test_fuzz_build.py, the incremental equivalence...).
+# Without it, Hypothesis' default profile keeps the suite at CI speed.
 settings.register_profile("long", max_examples=3000, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
-CORPUS = REPO.parent / "shared" / "corpus"
+
+# The shared importer corpus lives beside the checkout (CI has it, a contributor's clone does
+# not). DIGEST_CORPUS=/nonexistent runs the suite as such a clone would; DIGEST_CORPUS=DIR
+# points at a copy elsewhere.
+CORPUS = Path(os.environ.get("DIGEST_CORPUS") or REPO.parent / "shared" / "corpus")
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -186,8 +187,26 @@ def browser():
             instance.close()
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    if CORPUS.is_dir():
+        return f"corpus: {CORPUS}"
+    return f"corpus: not found at {CORPUS}; tests marked `corpus` are deselected (the rest covers the same behaviour on our own fixtures)"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without the corpus, its tests are deselected rather than skipped: a clone without
+    ../shared runs everything else with nothing skipped."""
+    if CORPUS.is_dir():
+        return
+    deselected = [item for item in items if item.get_closest_marker("corpus")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("corpus")]
+
+
 def require_corpus(*parts: str) -> Path:
+    """A path inside the shared corpus, for tests marked `corpus` (only those may read it)."""
     path = CORPUS.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared corpus not present at {path} (it only exists beside the project checkout)")
+    if not CORPUS.is_dir():
+        pytest.fail(f"the shared corpus is not at {CORPUS}: a test that reads it must be marked `corpus`")
     return path

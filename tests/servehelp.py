@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Self, TypeVar
 
@@ -38,6 +41,53 @@ def fetch(url: str) -> tuple[int, str]:
         return exc.code, exc.read().decode("utf-8")
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return 0, ""
+
+
+@dataclass
+class RawResponse:
+    status: int  # 0: the server closed the connection without answering
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def header(self, name: str) -> list[str]:
+        return [value for key, value in self.headers if key.lower() == name.lower()]
+
+
+def raw_request(port: int, target: str, host: str | None, headers: dict[str, str] | None = None,
+                method: str = "GET") -> RawResponse:
+    """Send one request with `target` and `Host` exactly as given (no client-side normalising or
+    validation, unlike urllib and http.client), and read the answer. A 101 (websocket upgrade)
+    answer is returned as soon as its headers are in."""
+    lines = [f"{method} {target} HTTP/1.1"]
+    if host is not None:
+        lines.append(f"Host: {host}")
+    lines += [f"{key}: {value}" for key, value in (headers or {}).items()]
+    if not headers or "Upgrade" not in headers:
+        lines.append("Connection: close")
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "surrogateescape")
+    data = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+        sock.sendall(request)
+        while True:
+            head, sep, body = data.partition(b"\r\n\r\n")
+            if sep and head.startswith(b"HTTP/1.1 101"):
+                break
+            length = re.search(rb"\r\ncontent-length:\s*(\d+)", head, re.IGNORECASE)
+            if sep and length and len(body) >= int(length[1]):
+                break  # complete, even if the server keeps the connection open
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    if not head:
+        return RawResponse(0, [], b"")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    parsed = [tuple(part.strip() for part in line.split(":", 1)) for line in header_lines if ":" in line]
+    return RawResponse(int(status_line.split()[1]), parsed, body)  # type: ignore[arg-type]
 
 
 class Server:

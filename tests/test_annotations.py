@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import pytest
 
-from digest.config import DEFAULT_KINDS, AnnotationKind, MarkdownOptions, SiteConfig
+from digest.config import DEFAULT_KINDS, MarkdownOptions, SiteConfig
 from digest.content import load_article
 from digest.markup import RenderedArticle, render_article
 from digest.markup.annotations import annotation_parts, normalize, side_note_html
@@ -21,7 +21,6 @@ from .conftest import article, build, tree_state, write_site
 CONFIG = SiteConfig(
     root=Path("."),
     markdown=MarkdownOptions(extensions=("extra", "sane_lists", "smarty")),
-    annotation_kinds=tuple(AnnotationKind(name, k["label"], k["color"], k["dark_color"]) for name, k in DEFAULT_KINDS.items()),
 )
 
 

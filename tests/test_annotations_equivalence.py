@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import digest.markup.annotations as fast
-from digest.config import DEFAULT_KINDS, AnnotationKind, MarkdownOptions, SiteConfig, load_config
+from digest.config import DEFAULT_KINDS, MarkdownOptions, SiteConfig, load_config
 from digest.content import Article, load_article
 from digest.diagnostics import Diagnostics
 from digest.markup import RenderedArticle, render_article
@@ -28,11 +28,9 @@ from digest.markup import RenderedArticle, render_article
 from . import anchor_reference as reference
 from .conftest import REPO, article
 
-KIND_CONFIG = tuple(AnnotationKind(name, k["label"], k["color"], k["dark_color"]) for name, k in DEFAULT_KINDS.items())
 # Default Markdown, and with smarty, whose placeholders are the hardest text to see through.
-CONFIG = SiteConfig(root=Path("."), annotation_kinds=KIND_CONFIG)
-SMARTY = SiteConfig(root=Path("."), annotation_kinds=KIND_CONFIG,
-                    markdown=MarkdownOptions(extensions=("extra", "sane_lists", "smarty")))
+CONFIG = SiteConfig(root=Path("."))  # the default annotation kinds
+SMARTY = SiteConfig(root=Path("."), markdown=MarkdownOptions(extensions=("extra", "sane_lists", "smarty")))
 KINDS = sorted(DEFAULT_KINDS)
 
 

@@ -4,8 +4,8 @@ Whatever a content file holds, `build.py build` ends with exit 0 or 1 and never 
 every message is `PATH[:LINE]: error|warning: ...` followed by the summary, and `public/` is left
 exactly as it was; and no output file carries executable markup.
 
-The number of cases comes from the Hypothesis profile (tests/conftest.py): small by default and in
-CI, `pytest tests/test_fuzz_build.py --hypothesis-profile=long` for a deep run.
+The number of cases is small by default and in CI (each case is a whole build);
+`pytest tests/test_fuzz_build.py --hypothesis-profile=long` (tests/conftest.py) runs thousands.
 """
 
 from __future__ import annotations
@@ -173,6 +173,11 @@ SITE_YAMLS = [
     "title: Fuzz\ntitle: Twice\ndigest: {per_page: 99999999999999999999}\nfeeds: {entries: 1}\n",
 ]
 
+# A few dozen builds by default (well under a minute on 2 cores); a deep profile decides instead.
+FUZZ_EXAMPLES = settings.default.max_examples if settings.default.max_examples > 100 else 25
+FUZZ = settings(max_examples=FUZZ_EXAMPLES, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+
 # -- the properties ------------------------------------------------------------------------------
 
 _DIAGNOSTIC = re.compile(r"^(?P<path>[^\n]+?)(?::(?P<line>\d+))?: (?:error|warning): \S")
@@ -210,7 +215,7 @@ def check_messages(run, site: Path) -> None:
         assert re.search(r"(^|/)(content(/|$)|site\.yaml$|templates/|public)", path), line
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@FUZZ
 @given(files=st.lists(content_file(), min_size=1, max_size=3), site_yaml=st.sampled_from(SITE_YAMLS))
 def test_any_site_builds_or_reports_without_touching_public(tmp_path_factory, files, site_yaml) -> None:
     root = tmp_path_factory.mktemp("fuzz")
@@ -292,7 +297,7 @@ _SANITISER = "nh3" in (REPO / "requirements.txt").read_text()
 
 
 @pytest.mark.xfail(not _SANITISER, reason="needs the allow-list sanitiser (nh3), not merged yet", strict=False)
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@FUZZ
 @given(files=st.lists(content_file(), min_size=1, max_size=2))
 def test_no_site_publishes_executable_markup(tmp_path_factory, files) -> None:
     root = tmp_path_factory.mktemp("fuzz")

@@ -225,3 +225,66 @@ def test_front_matter_is_valid_yaml_document():
     text, _ = render_file(Article(title="x: y", body="b"))
     head = text.split("\n---\n")[0].removeprefix("---\n")
     assert yaml.safe_load(head)["title"] == "x: y"
+
+
+def test_draft_and_elsewhere_are_written_after_related_and_read_by_the_build():
+    from digest.config import SiteConfig
+    from digest.content import load_article
+
+    art = Article(title="T", date=date(2024, 3, 1), body="b", related=["Known story"],
+                  elsewhere=["Outside story", {"title": "Linked", "url": "https://example.org/x"}], draft=True)
+    text, _ = render_file(art)
+    keys = re.findall(r"^([a-z_]+):", text.split("\n---\n")[0], flags=re.MULTILINE)
+    assert keys == ["title", "date", "related", "elsewhere", "draft", "import_hash"]
+    parsed, problems = load_article("content/t.md", text.encode(), SiteConfig())
+    assert parsed is not None and not [p for p in problems if p.level == "error"], problems
+    assert parsed.draft is True
+    assert [(e.title, e.url) for e in parsed.elsewhere] == [("Outside story", ""), ("Linked", "https://example.org/x")]
+    assert "draft" not in render_file(Article(title="T", body="b"))[0]  # false is left out, like every empty field
+
+
+@settings(deadline=None)
+@given(st.text(st.characters(codec="utf-8"), max_size=60))
+def test_no_control_character_survives_cleaning(value):
+    from digest.importers.common import clean_text, strip_controls
+
+    for cleaned in (clean_text(value), strip_controls(value), strip_controls([{"t": value}])[0]["t"]):
+        assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", cleaned)
+        cleaned.encode("utf-8")
+
+
+@settings(deadline=None)
+@given(st.binary(max_size=600), st.sampled_from(["a.txt", "a.xml", "a.html", "a", "a.rss"]))
+def test_detection_answers_for_any_bytes(data, name):
+    from pathlib import Path
+
+    from digest.importers.registry import detect_format, formats
+
+    assert detect_format(Path(name), data) in (*formats(), None)
+
+
+@settings(deadline=None)
+@given(st.binary(min_size=1, max_size=40).filter(lambda b: b"/" not in b and b"\x00" not in b))
+def test_any_file_name_is_shown_printable(raw):
+    from digest.importers.sources import display
+
+    shown = display(os.fsdecode(raw))
+    shown.encode("utf-8")
+    assert not re.search(r"[\x00-\x1f\x7f-\x9f]", shown)
+
+
+@pytest.mark.parametrize(
+    ("head", "root"),
+    [
+        (b'<?xml version="1.0"?><!-- c --><rss version="2.0">', b"rss"),
+        (b'\xef\xbb\xbf\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN"><html>', b"html"),
+        (b'<!DOCTYPE feed [<!ENTITY a "x>y]z"><!-- ] > -->]><feed xmlns="http://www.w3.org/2005/Atom">', b"feed"),
+        (b"<?xml version='1.0'?><!DOCTYPE rss [" + b'<!ENTITY e "v">' * 5000 + b"]><rss>", b"rss"),
+        (b"<!-- never closed", None),
+        (b"plain text", None),
+    ],
+)
+def test_root_element_sees_past_any_prolog(head, root):
+    from digest.importers.detect import root_element
+
+    assert root_element(head) == root

@@ -1,4 +1,9 @@
-"""Shared helpers for the importer tests (holds no tests itself)."""
+"""Shared helpers for the importer tests (holds no tests itself).
+
+Tests that read the shared corpus are marked `corpus` and get their paths from `corpus()`;
+every behaviour they check is also checked on the fixtures in tests/fixtures/import/, which
+imitate the corpus layouts with text written for this project.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,6 @@ import sys
 from pathlib import Path
 
 import markdown
-import pytest
 import yaml
 from lxml import html as lxml_html
 
@@ -14,16 +18,18 @@ REPO = Path(__file__).resolve().parents[1]
 # The package under test is this checkout's, however pytest was started.
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
-CORPUS = REPO / ".." / "shared" / "corpus"
+
+from tests.conftest import require_corpus
+
 FIXTURES = REPO / "tests" / "fixtures" / "import"
+TEXTS = FIXTURES / "text"
+PAGES = FIXTURES / "html"
+FEEDS = FIXTURES / "feeds"
 
 
 def corpus(*parts: str) -> Path:
-    """A path inside the shared corpus; skips the test when the corpus is not checked out."""
-    path = CORPUS.joinpath(*parts)
-    if not CORPUS.is_dir():
-        pytest.skip(f"shared corpus not found at {CORPUS.resolve()}")
-    return path
+    """A path inside the shared corpus; only tests marked `corpus` may ask for one."""
+    return require_corpus(*parts)
 
 
 def split_file(text: str) -> tuple[dict, str]:
@@ -45,3 +51,11 @@ def rendered_paragraphs(body: str) -> list[str]:
 
 def rendered_html(body: str) -> str:
     return markdown.markdown(body)
+
+
+def rendered_text(body: str) -> str:
+    """All visible text of a rendered body, whitespace collapsed."""
+    html = markdown.markdown(body)
+    if not html.strip():
+        return ""
+    return " ".join(lxml_html.fragment_fromstring(html, create_parent="div").text_content().split())

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from digest import cache as cache_module
-from digest.pipeline import Builder, BuildOptions
+from digest.build import BuildOptions
+from digest.build import build as build_site
+from digest.build import sources as sources_module
+from digest.build.process import ProcessCache
 
 from .conftest import article, build, tree_digest
 
@@ -20,6 +22,16 @@ def _clean_build(site: Path, tmp_path: Path, name: str) -> dict[str, str]:
     result = build(copy)
     assert result.code == 0, result.output
     return tree_digest(copy / "public")
+
+
+class Builder:
+    """Builds one site again and again in one process, as serve does."""
+
+    def __init__(self, options: BuildOptions, jobs: int | None = None):
+        self.options, self.jobs, self.cache = options, jobs, ProcessCache()
+
+    def build(self):
+        return build_site(self.options, jobs=self.jobs, cache=self.cache)
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -63,7 +75,7 @@ def test_one_edit_rerenders_only_what_shows_it(example_site: Path) -> None:
     assert builder.build().counts["rendered"] == 0  # nothing changed: nothing rendered
     _edit(example_site / "content/supermarkets-report-shortages.md", "\n\n", "\n\nA new opening paragraph.\n\n")
     body_edit = builder.build()
-    assert builder.last_stats["processed"] == 1
+    assert body_edit.loaded.processed == 1
     assert body_edit.counts["rendered"] == 1  # its own page; its summary is explicit, so no card changed
     _edit(example_site / "content/supermarkets-report-shortages.md", "title: ", "title: Now — ")
     title_edit = builder.build()
@@ -84,8 +96,8 @@ def test_cache_never_outlives_what_shaped_it(example_site: Path, change: str, mo
         shutil.copytree(theme, example_site / "templates")
         _edit(example_site / "templates/article.html", "<article class=\"article", "<article data-custom class=\"article")
     elif change == "engine version":
-        monkeypatch.setattr(cache_module, "CACHE_FORMAT", "changed")
-        cache_module.code_fingerprint.cache_clear()
+        monkeypatch.setattr(sources_module, "CODE_FORMAT", "changed")
+        sources_module.code_fingerprint.cache_clear()
     else:
         _edit(example_site / "site.yaml", "title: Harwick Harbour Digest", "title: Harwick Digest")
     try:
@@ -100,26 +112,24 @@ def test_cache_never_outlives_what_shaped_it(example_site: Path, change: str, mo
         else:
             assert b"Harwick Digest" in after
     finally:
-        cache_module.code_fingerprint.cache_clear()
+        sources_module.code_fingerprint.cache_clear()
 
 
 def test_engine_version_change_invalidates_article_cache(example_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    first = Builder(BuildOptions(site=example_site))
-    assert first.build().ok
-    second = Builder(BuildOptions(site=example_site))
-    assert second.build().ok and second.last_stats["cache_hits"] == 15
-    monkeypatch.setattr(cache_module, "CACHE_FORMAT", "changed")
-    cache_module.code_fingerprint.cache_clear()
+    assert Builder(BuildOptions(site=example_site)).build().ok
+    second = Builder(BuildOptions(site=example_site, out=example_site / "elsewhere")).build()
+    assert second.ok and second.loaded.processed == 0 and second.loaded.files == 15  # all from the pack
+    monkeypatch.setattr(sources_module, "CODE_FORMAT", "changed")
+    sources_module.code_fingerprint.cache_clear()
     try:
-        third = Builder(BuildOptions(site=example_site))
-        assert third.build().ok
-        assert third.last_stats["cache_hits"] == 0 and third.last_stats["processed"] == 15
+        third = Builder(BuildOptions(site=example_site)).build()
+        assert third.ok and third.loaded.processed == 15
     finally:
-        cache_module.code_fingerprint.cache_clear()
+        sources_module.code_fingerprint.cache_clear()
 
 
 def test_parallel_and_serial_builds_agree(example_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from digest import pipeline
+    from digest.build import articles, pages
 
     src = example_site / "content"
     for i, path in enumerate(sorted(src.glob("*.md")) * 12):  # enough files to use the pool
@@ -127,9 +137,10 @@ def test_parallel_and_serial_builds_agree(example_site: Path, tmp_path: Path, mo
     serial = Builder(BuildOptions(site=example_site, out=tmp_path / "serial"), jobs=1)
     assert serial.build().ok
     shutil.rmtree(example_site / ".cache")
-    monkeypatch.setattr(pipeline, "PARALLEL_THRESHOLD", 10)
-    parallel = Builder(BuildOptions(site=example_site, out=tmp_path / "parallel"), jobs=2)
-    assert parallel.build().ok and parallel.last_stats["processed"] > 100
+    monkeypatch.setattr(articles, "PARALLEL_THRESHOLD", 10)
+    monkeypatch.setattr(pages, "PARALLEL_THRESHOLD", 10)
+    parallel = Builder(BuildOptions(site=example_site, out=tmp_path / "parallel"), jobs=2).build()
+    assert parallel.ok and parallel.loaded.processed > 100
     assert tree_digest(tmp_path / "serial") == tree_digest(tmp_path / "parallel")
 
 

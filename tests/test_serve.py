@@ -289,7 +289,7 @@ def test_watcher_thread_survives_a_failing_callback(tmp_path: Path) -> None:
 
 
 def test_a_rebuild_sees_a_same_size_save_within_one_timestamp_tick(example_site: Path, tmp_path: Path) -> None:
-    from digest.pipeline import BuildOptions
+    from digest.build import BuildOptions
     from digest.serve import Rebuilder
 
     out = tmp_path / "out"
@@ -317,10 +317,10 @@ def test_a_template_override_created_while_serving_is_picked_up(example_site: Pa
 
 
 def test_bench_hook_rebuilds_the_edited_page(example_site: Path, tmp_path: Path) -> None:
-    from digest.serve import bench_rebuilder
+    from bench.probes import serve_rebuilder
 
     out = tmp_path / "out"
-    rebuild = bench_rebuilder(example_site, out)
+    rebuild = serve_rebuilder(example_site, out)
     edit(example_site / ARTICLE, "Regional utility", "Regional utility BENCH-EDIT")
     assert rebuild([example_site / ARTICLE]).ok
     assert "BENCH-EDIT" in (out / PAGE / "index.html").read_text(encoding="utf-8")

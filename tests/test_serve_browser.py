@@ -5,12 +5,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, REPO, static_server
 from tests.servehelp import Server, edit
 
 ARTICLE = "content/water-rationing-announced.md"
 PAGE = "articles/water-rationing-announced/"
 BODY = "Regional utility Vessa Water will ban"
+DRAFT_PAGE = "articles/port-strike-tentative-deal/"
+DRAFT_TEXT = "Tentative"
 REACT_MS = 3_000  # the issue's promise: an edit is on screen within 3 seconds of saving
 CONNECTED = "() => !!(window.LiveReload && window.LiveReload.connector && window.LiveReload.connector.protocol)"
 
@@ -64,5 +66,55 @@ def test_a_css_edit_restyles_the_tab_without_reloading_it(browser, example_site:
                 timeout=REACT_MS,
             )
             assert page.evaluate("() => window.keptAcrossReload === true")  # restyled in place, not reloaded
+        finally:
+            page.close()
+
+
+def test_a_rebinding_page_cannot_read_the_preview_but_localhost_can(browser, example_site: Path) -> None:
+    """DNS rebinding as a browser lives it: a name the attacker controls resolves to 127.0.0.1."""
+
+    with Server(example_site) as server:
+        server.wait_page(DRAFT_PAGE, DRAFT_TEXT)
+        rebound = browser.browser_type.launch(
+            executable_path=str(CHROMIUM),
+            args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP rebind.test 127.0.0.1"],
+        )
+        try:
+            page = rebound.new_page()
+            response = page.goto(f"http://rebind.test:{server.port}/{DRAFT_PAGE}")
+            assert response is not None and response.status == 403
+            assert DRAFT_TEXT not in page.content()
+            # The page the attacker serves under that name cannot read the preview with fetch either.
+            status = page.evaluate(f"() => fetch('/{PAGE}').then(r => r.status)")
+            assert status == 403
+            # The same browser at localhost gets the preview, with its live-reload socket connected.
+            response = page.goto(f"http://localhost:{server.port}/{DRAFT_PAGE}")
+            assert response is not None and response.status == 200 and DRAFT_TEXT in page.content()
+            page.wait_for_function(CONNECTED, timeout=60_000)
+        finally:
+            rebound.close()
+
+
+def test_another_site_cannot_open_the_reload_socket(browser, example_site: Path, tmp_path: Path) -> None:
+
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "index.html").write_text("<!DOCTYPE html><title>other site</title><p>other</p>")
+    with Server(example_site) as server, static_server(tmp_path / "other") as other_url:
+        server.wait_page(PAGE, BODY)
+        page = browser.new_page()
+        try:
+            page.goto(other_url)
+            outcome = page.evaluate(
+                """port => new Promise(resolve => {
+                    const ws = new WebSocket(`ws://127.0.0.1:${port}/livereload`);
+                    ws.onopen = () => resolve("open");
+                    ws.onerror = () => resolve("refused");
+                    setTimeout(() => resolve("timeout"), 20000);
+                })""",
+                server.port,
+            )
+            assert outcome == "refused"
+            page.goto(server.url + PAGE)  # while the preview's own page connects as always
+            page.wait_for_function(CONNECTED, timeout=60_000)
         finally:
             page.close()

@@ -16,6 +16,8 @@ import yaml
 from digest.diagnostics import Diagnostic
 from digest.slugs import slugify
 
+from .sources import SourceProblem, read_source
+
 # The engine reads fields in this order; keeping it fixed makes re-imports byte-identical.
 FIELD_ORDER = (
     "title",
@@ -29,6 +31,8 @@ FIELD_ORDER = (
     "summary",
     "tags",
     "related",
+    "elsewhere",
+    "draft",
 )
 # Named unlike any real field so the engine's "did you mean" check leaves it alone.
 HASH_KEY = "import_hash"
@@ -37,6 +41,10 @@ MAX_SLUG = 80
 # Spaces that look ordinary but are not; scraped text is full of them.
 _ODD_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u2008\u205f\u3000"), " ")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# C0 controls but tab, newline and carriage return (line ends are normalised where lines are
+# split), DEL, and C1 controls: they can rewrite a terminal and are invalid in XML 1.0. Lone
+# surrogates (JSON "\ud800") too: no UTF-8 file can hold them.
+_CONTROLS = dict.fromkeys([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), *range(0xD800, 0xE000)], None)
 
 
 @dataclass
@@ -55,8 +63,22 @@ class Article:
     summary: str = ""
     tags: list[str] = field(default_factory=list)
     related: list[str | dict[str, str]] = field(default_factory=list)
+    # Related headlines that name no story in the digest (shown as "Elsewhere", never as links
+    # into the digest); `import` moves unmatched `related` entries here when it places the article.
+    elsewhere: list[str | dict[str, str]] = field(default_factory=list)
+    draft: bool = False  # set when the title was made up by the importer: an editor must write one
     origin: str = ""  # e.g. "path/to/feed.xml entry 3", for messages only
     warnings: list[Diagnostic] = field(default_factory=list)
+
+
+# Zone abbreviations sources write after a time, as UTC offsets in hours. Only unambiguous
+# ones: "IST" (India, Ireland, Israel) or "CST" (China, US Central) are left out on purpose.
+ZONE_HOURS = {
+    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3,
+    "MSK": 3, "GST": 4, "PKT": 5, "ICT": 7, "WIB": 7, "HKT": 8, "SGT": 8, "AWST": 8, "JST": 9, "KST": 9,
+    "ACST": 9.5, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13, "NST": -3.5, "AST": -4, "ADT": -3, "EST": -5,
+    "EDT": -4, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10,
+}
 
 
 class ImportFailure(Exception):
@@ -67,8 +89,30 @@ class ImportFailure(Exception):
 
 
 def clean_text(text: str) -> str:
-    """Ordinary spaces for odd ones, invisible characters removed, NFC so equal text is equal bytes."""
-    return unicodedata.normalize("NFC", text.translate(_ODD_SPACES).translate(_INVISIBLE))
+    """Ordinary spaces for odd ones, invisible and control characters removed, NFC so equal
+    text is equal bytes."""
+    return unicodedata.normalize("NFC", text.translate(_ODD_SPACES).translate(_INVISIBLE).translate(_CONTROLS))
+
+
+def strip_controls(value: object) -> object:
+    """The value with control characters removed from every string in it (line ends made
+    '\n'): the last step before a file is written, whatever parser made the article."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
+    if isinstance(value, list):
+        return [strip_controls(v) for v in value]
+    if isinstance(value, dict):
+        return {k: strip_controls(v) for k, v in value.items()}
+    return value
+
+
+def derived_title_warning(what: str) -> str:
+    return f"{what}; marked `draft: true` until an editor rewrites the title (then remove `draft`)"
+
+
+def quote_folded(text: str) -> str:
+    """Whitespace collapsed, curly quotes made straight, case folded: for comparing titles and names."""
+    return " ".join(text.translate(str.maketrans("‘’“”", "''\"\"")).split()).casefold()
 
 
 def one_line(text: str) -> str:
@@ -220,7 +264,7 @@ def front_matter_fields(article: Article) -> dict[str, object]:
     fields: dict[str, object] = {}
     for name in FIELD_ORDER:
         value = getattr(article, name)
-        if value in (None, "", []):
+        if value is None or value is False or value == "" or value == []:
             continue
         fields[name] = value
     return fields
@@ -267,11 +311,22 @@ def content_hash(head: str, body: str) -> str:
     return hashlib.sha256((head + "\n" + body).encode("utf-8")).hexdigest()[:16]
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses YAML aliases: a few hundred bytes of nested aliases expand to
+    gigabytes, and the importer reads every file in content/."""
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.YAMLError("aliases are not read here")
+        return super().compose_node(parent, index)
+
+
 def read_front_matter(path: Path) -> dict[str, object]:
-    """Front matter of an existing content file, or {} when it has none or it does not parse."""
+    """Front matter of an existing content file, or {} when it has none, it does not parse,
+    or the path is no regular file (a FIFO named x.md must not hang the import)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = read_source(path).decode("utf-8")
+    except (SourceProblem, UnicodeDecodeError):
         return {}
     if not text.startswith("---"):
         return {}
@@ -279,8 +334,8 @@ def read_front_matter(path: Path) -> dict[str, object]:
     if not end:
         return {}
     try:
-        data = yaml.safe_load(text[3 : 3 + end.start()])
-    except yaml.YAMLError:
+        data = yaml.load(text[3 : 3 + end.start()], Loader=_NoAliasLoader)
+    except (yaml.YAMLError, ValueError, OverflowError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -5,15 +5,31 @@ from __future__ import annotations
 import calendar
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-
-import feedparser
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digest.diagnostics import Diagnostic
 
-from .common import Article, ImportFailure, dedupe_tags, one_line
+from .bylines import is_credit
+from .common import ZONE_HOURS, Article, ImportFailure, dedupe_tags, derived_title_warning, one_line
+from .detect import root_element
 from .markdown_out import WEB_SCHEMES, html_to_markdown, html_to_text, safe_url
+from .registry import register
+
+if TYPE_CHECKING:
+    import feedparser
+
+_FEED_ROOTS = {b"rss", b"feed", b"rdf:rdf", b"rdf", b"channel"}
+_FEED_EXTENSIONS = (".rss", ".atom", ".xml", ".rdf")
+
+
+def looks_like_feed(path: Path, data: bytes) -> bool:
+    """An RSS or Atom root element, or a feed extension and a feed element near the top."""
+    if root_element(data) in _FEED_ROOTS:
+        return True
+    return path.suffix.lower() in _FEED_EXTENSIONS and bool(re.search(rb"<(?:rss|feed|rdf:RDF)[\s>]", data[:8192], re.IGNORECASE))
 
 
 def parse_feed(data: bytes, origin: str) -> tuple[list[Article], list[Diagnostic]]:
@@ -25,6 +41,8 @@ def parse_feed(data: bytes, origin: str) -> tuple[list[Article], list[Diagnostic
     # A blank line or BOM before <?xml ...?> makes strict parsers give up on the whole file.
     # feedparser's own sanitiser is not needed: no markup is kept (see markdown_out), and
     # relative links are resolved there against the entry's link.
+    import feedparser  # loaded on first use: reading the format names must stay cheap
+
     parsed = feedparser.parse(data.lstrip(b"\xef\xbb\xbf \t\r\n"), sanitize_html=False, resolve_relative_uris=False)
     warnings: list[Diagnostic] = []
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
@@ -72,15 +90,17 @@ def _entry_article(entry: feedparser.FeedParserDict, where: str, feed_title: str
         return None
     if not title and body:
         title = _first_words(html_to_text(html_body))
-        art.warnings.append(Diagnostic(where, 0, "warning", "entry has no title; title derived from its text; rewrite it"))
+        art.draft = True
+        art.warnings.append(Diagnostic(where, 0, "warning", derived_title_warning("entry has no title; title derived from its text")))
     elif not title:
         # Only a link survived: keep it rather than lose the entry, and say so.
         title = link
-        art.warnings.append(Diagnostic(where, 0, "warning", "entry has no title or text; its link is used as the title; rewrite it"))
+        art.draft = True
+        art.warnings.append(Diagnostic(where, 0, "warning", derived_title_warning("entry has no title or text; its link is used as the title")))
     art.title = title
     art.source_url = link
-    art.source = feed_title
-    art.author = _author(entry)
+    art.author, credit = _author(entry, feed_title)
+    art.source = feed_title or credit
     art.date, art.updated = _dates(entry)
     art.tags = dedupe_tags([html_to_text(t.get("term") or t.get("label") or "") for t in entry.get("tags", []) or []])
     summary = html_to_text(summary_html)
@@ -107,18 +127,23 @@ def _first_words(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _author(entry: feedparser.FeedParserDict) -> str:
+def _author(entry: feedparser.FeedParserDict, feed_title: str) -> tuple[str, str]:
+    """(the entry's authors, an agency credit given as its author)."""
     names = [one_line(a.get("name", "")) for a in entry.get("authors", []) or [] if a.get("name")]
     if not names and entry.get("author"):
         names = [one_line(entry["author"])]
-    cleaned = []
+    cleaned, credit = [], ""
     for name in names:
         # "jane@example.com (Jane Doe)" and "Jane Doe (noreply@example.com)" are RSS conventions.
         m = re.fullmatch(r"\S+@\S+\s*\((.+)\)", name)
         name = m.group(1) if m else re.sub(r"\s*\(\S+@\S+\)$", "", name)
-        if "@" not in name and name and name not in cleaned:
+        if "@" in name or not name:
+            continue
+        if is_credit(name, feed_title):
+            credit = credit or name  # "Reuters" wrote nothing: it supplied the story
+        elif name not in cleaned:
             cleaned.append(name)
-    return ", ".join(cleaned)
+    return ", ".join(cleaned), credit
 
 
 def _dates(entry: feedparser.FeedParserDict) -> tuple[datetime | None, datetime | None]:
@@ -126,27 +151,45 @@ def _dates(entry: feedparser.FeedParserDict) -> tuple[datetime | None, datetime 
     updated = _when(entry, "updated")
     if published is None:
         return updated, None
-    if updated is not None and updated <= published:
+    # A naive time (no zone given) cannot be ordered against an aware one; keep both then.
+    if updated is not None and (updated.tzinfo is None) == (published.tzinfo is None) and updated <= published:
         updated = None
     return published, updated
 
 
 def _when(entry: feedparser.FeedParserDict, key: str) -> datetime | None:
-    """The entry's own text when it parses (keeps the publisher's UTC offset), else
-    feedparser's normalised UTC time."""
+    """The entry's own text, with the publisher's offset kept as written. A time whose zone
+    is not stated (or not known) stays without one: the site's time zone applies to it, as
+    to a date written by hand. Only text no parser reads falls back to feedparser's reading."""
     # dict.get, not entry.get: feedparser's own get() silently answers "updated" with the
     # published time (a deprecated fallback), which would hide a missing field.
     raw = (dict.get(entry, key) or "").strip()
     if raw:
-        for parse in (parsedate_to_datetime, datetime.fromisoformat):
-            try:
-                value = parse(raw)
-            except (TypeError, ValueError, IndexError):
-                continue
+        try:
+            value = parsedate_to_datetime(raw)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            value = None
+        if value is not None:
             if value.tzinfo is None:
-                value = value.replace(tzinfo=UTC)
+                # RFC 822 parsers know only the American zone names ("EEST" parses naive);
+                # "-0000" is RFC 2822's "UTC, local zone unknown".
+                zone = re.search(r"(?:\b([A-Z]{1,5})|(-0000))$", raw)
+                if zone and zone.group(2):
+                    value = value.replace(tzinfo=UTC)
+                elif zone and zone.group(1) in ZONE_HOURS:
+                    value = value.replace(tzinfo=timezone(timedelta(hours=ZONE_HOURS[zone.group(1)])))
             return value.replace(microsecond=0)
+        try:
+            return datetime.fromisoformat(raw).replace(microsecond=0)
+        except ValueError:
+            pass
     parsed: time.struct_time | None = dict.get(entry, f"{key}_parsed")
     if parsed:
-        return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+        try:
+            return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+        except (OverflowError, ValueError, OSError):
+            return None
     return None
+
+
+register("feed", looks_like_feed, parse_feed, priority=10)

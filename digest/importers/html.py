@@ -10,24 +10,49 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import trafilatura
-from lxml import etree
-from lxml import html as lxml_html
+from digest.diagnostics import Diagnostic
 
-from .common import Article, ImportFailure, dedupe_tags, one_line
+from .bylines import split_byline, squash
+from .common import Article, ImportFailure, dedupe_tags, one_line, quote_folded
+from .detect import root_element
 from .markdown_out import WEB_SCHEMES, html_to_markdown, safe_url
+from .registry import register
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 _SEPARATORS = (" | ", " - ", " — ", " – ", " :: ", " · ", " « ", " » ")
-_TRAILING_MONTH = re.compile(
-    r"\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)$"
-)
-_NOT_AUTHORS = re.compile(r"^(?:username|no author|admin|staff|editor|unknown|anonymous|null|none)$", re.IGNORECASE)
+
+
+_HTML_HINT = re.compile(rb"<(?:!doctype\s+html|html|head|body|article|div|p)[\s>]", re.IGNORECASE)
+_HTML_EXTENSIONS = (".html", ".htm", ".xhtml")
+
+
+def looks_like_html(path: Path, data: bytes) -> bool:
+    """An <html> root (or HTML DOCTYPE), page elements at the top, or an HTML extension."""
+    root = root_element(data)
+    if root == b"html":
+        return True
+    if root is not None and _HTML_HINT.search(data[:8192]):
+        return True
+    return path.suffix.lower() in _HTML_EXTENSIONS
+
+
+def parse_page(data: bytes, origin: str) -> tuple[list[Article], list[Diagnostic]]:
+    return [parse_html(data, origin)], []
 
 
 def parse_html(data: bytes | str, origin: str) -> Article:
     """Extract one article from a page. Raises ImportFailure when no article text is found."""
+    # Loaded on first use: reading the format names must stay cheap.
+    import trafilatura
+    from lxml import etree
+    from lxml import html as lxml_html
+
     if isinstance(data, bytes):
         data = decode_page(data)
     # lxml refuses str input that still declares an encoding in an XML prolog.
@@ -63,7 +88,14 @@ def parse_html(data: bytes | str, origin: str) -> Article:
         raise ImportFailure("page has no title")
     # trafilatura rejects some bylines it cannot verify; the page's own author fields are
     # the next best witness.
-    art.author = clean_author(doc.author or "") or clean_author("; ".join(meta.ld_authors + meta.meta.get("author", [])))
+    host = _host(url)
+    author, credit = split_byline(doc.author or "", site, host)
+    if not author:
+        author, other_credit = split_byline("; ".join(meta.ld_authors + meta.meta.get("author", [])), site, host)
+        credit = credit or other_credit
+    art.author = author
+    if credit and not art.source:
+        art.source = credit  # an agency credit names who supplied the story, not who wrote it
     art.date = _precise_date(doc.date, meta)
     # trafilatura hands back keyword meta tags as one comma-joined string.
     art.tags = dedupe_tags([t for raw in list(doc.categories or []) + list(doc.tags or []) for t in raw.split(",")])
@@ -87,7 +119,8 @@ class _PageMeta:
         self.canonical = str(canon[0]).strip() if canon else ""
         self.page_title = one_line(" ".join(str(t) for t in tree.xpath("//head/title//text()")) or
                                    " ".join(str(t) for t in tree.xpath("//title[1]//text()")))
-        self.h1s = [one_line(h.text_content()) for h in tree.iter("h1")][:5]
+        self.headlines = [_Headline.of(h) for h in list(tree.iter("h1"))[:8]]
+        self.h1s = [h.text for h in self.headlines]
         self.ld_headlines: list[str] = []
         self.ld_dates: list[str] = []
         self.ld_authors: list[str] = []
@@ -142,24 +175,84 @@ def _walk(data: object, depth: int = 0):
             yield from _walk(item, depth + 1)
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.translate(str.maketrans("‘’“”", "''\"\"")).split()).casefold()
-
-
 def choose_title(extracted: str, meta: _PageMeta, site: str, host: str) -> str:
-    """The page <title> without its site suffix when the page's visible headline (h1) or its
-    structured data confirms it; otherwise trafilatura's title, without a site suffix.
+    """The headline a reader sees: the <h1> heading the article, when there is one and its
+    words differ from the metadata's; otherwise the page <title> without its site suffix when
+    a second witness (h1, structured data, og:title) confirms it, else trafilatura's title.
 
-    <title> is what the publisher calls the article; og:title (trafilatura's first choice)
-    is often a shortened social-media variant, which is why we want a second witness.
+    og:title and <title> are often rewritten for social media and search ("How to watch…"
+    over a visible "The 21 best movies of 2017"); editors cite the headline on the page.
     """
-    witnesses = {_norm(t) for t in meta.h1s + meta.ld_headlines + meta.meta.get("og:title", []) if t}
+    witnesses = {quote_folded(t) for t in meta.h1s + meta.ld_headlines + meta.meta.get("og:title", []) if t}
+    chosen = ""
     # Shortest first: a witness that matches "A" in "A - B | Site" says "A" is the headline.
     for candidate in reversed(_prefixes(meta.page_title)):
-        if _norm(candidate) in witnesses:
-            return candidate
-    title = one_line(extracted) or meta.page_title or (meta.h1s[0] if meta.h1s else "")
-    return strip_site_suffix(title, site, host)
+        if quote_folded(candidate) in witnesses:
+            chosen = candidate
+            break
+    else:
+        title = one_line(extracted) or meta.page_title or (meta.h1s[0] if meta.h1s else "")
+        chosen = strip_site_suffix(title, site, host)
+    visible = visible_headline(meta, site, host, also=chosen)
+    # Equal words (curly versus straight quotes, spacing) are no reason to switch.
+    if visible and quote_folded(visible) != quote_folded(chosen):
+        return visible
+    return chosen
+
+
+# Page furniture whose <h1> is not the article's: site logos, sign-up boxes, pop-ups.
+_NOT_ARTICLE_TAGS = frozenset(["nav", "aside", "footer", "form", "dialog", "button", "a"])
+_NOT_ARTICLE_NAMES = re.compile(r"modal|overlay|newsletter|sign-?up|subscribe|promo|related|comment|logo|masthead|menu|sailthru", re.IGNORECASE)
+_HEADER_NAMES = re.compile(r"header|headline|hero|topper|article-?head|story-?head|entry-?title|post-?title", re.IGNORECASE)
+
+
+class _Headline:
+    """An <h1> and where it sits: heading the article, or in page furniture."""
+
+    def __init__(self, text: str, in_article_header: bool, furniture: bool):
+        self.text, self.in_article_header, self.furniture = text, in_article_header, furniture
+
+    @classmethod
+    def of(cls, h1: etree._Element) -> _Headline:
+        in_header = in_article = furniture = False
+        for el in h1.iterancestors():
+            tag = el.tag if isinstance(el.tag, str) else ""
+            names = f"{el.get('class', '')} {el.get('id', '')} {el.get('role', '')}"
+            if tag in _NOT_ARTICLE_TAGS or _NOT_ARTICLE_NAMES.search(names):
+                furniture = True
+            if tag == "header" or _HEADER_NAMES.search(names):
+                in_header = True
+            if tag in ("article", "main") or "article" in names.lower():
+                in_article = True
+        return cls(one_line(h1.text_content()), in_header and in_article, furniture)
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", quote_folded(text)))
+
+
+def _agreement(a: str, b: str) -> float:
+    """Share of words two titles have in common (Jaccard)."""
+    wa, wb = _words(a), _words(b)
+    return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+
+
+def visible_headline(meta: _PageMeta, site: str, host: str, also: str = "") -> str:
+    """The <h1> that heads the article: not in page furniture, not the site's name, and either
+    inside the article's header or agreeing (half its words or more) with a metadata title."""
+    others = [t for t in [also, meta.page_title, *meta.meta.get("og:title", []), *meta.meta.get("twitter:title", []),
+                          *meta.ld_headlines] if t]
+    site_names = {squash(n) for n in (site, host, host.split(".")[0] if host else "") if n}
+    best, best_score = "", 0.0
+    for h in meta.headlines:
+        if not h.text or h.furniture or squash(h.text) in site_names or len(h.text.split()) < 2:
+            continue
+        score = max((_agreement(h.text, other) for other in others), default=0.0)
+        if score < 0.5 and not h.in_article_header:
+            continue
+        if score > best_score or not best:
+            best, best_score = h.text, score
+    return best
 
 
 def decode_page(data: bytes) -> str:
@@ -193,7 +286,7 @@ def _prefixes(title: str) -> list[str]:
 
 def strip_site_suffix(title: str, site: str, host: str) -> str:
     """Drop ' | The Japan Times'-style tails that name the site."""
-    names = {_norm(site)} if site else set()
+    names = {quote_folded(site)} if site else set()
     if host:
         bare = host.removeprefix("www.")
         names |= {bare.casefold(), bare.split(".")[0].casefold()}
@@ -204,29 +297,13 @@ def strip_site_suffix(title: str, site: str, host: str) -> str:
             head, found, tail = title.rpartition(sep)
             if not found or not head:
                 continue
-            t = _norm(tail).removeprefix("the ")
+            t = quote_folded(tail).removeprefix("the ")
             squashed = t.replace(" ", "")
             if any(n and (t == n or squashed == n.replace(" ", "") or n.startswith(squashed) or squashed.startswith(n.split(".")[0]))
                    for n in names):
                 title, changed = head.rstrip(), True
                 break
     return title
-
-
-def clean_author(raw: str) -> str:
-    """trafilatura joins authors with '; '; drop placeholders and case-insensitive repeats."""
-    names = []
-    seen = set()
-    for part in re.split(r";", raw):
-        name = one_line(re.sub(r"^by\s+", "", part.strip(), flags=re.IGNORECASE))
-        # A byline glued to its date line ("Joshua Sokol May 20, 2019") leaves a month behind.
-        name = _TRAILING_MONTH.sub("", name)
-        if not name or _NOT_AUTHORS.match(name) or re.search(r"\d", name):
-            continue
-        if name.casefold() not in seen:
-            seen.add(name.casefold())
-            names.append(name)
-    return ", ".join(names)
 
 
 def _precise_date(day: str | None, meta: _PageMeta) -> date | datetime | None:
@@ -254,3 +331,6 @@ def _host(url: str) -> str:
         return (urlsplit(url).hostname or "").removeprefix("www.")
     except ValueError:
         return ""
+
+
+register("html", looks_like_html, parse_page, priority=20)

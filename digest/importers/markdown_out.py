@@ -8,12 +8,13 @@ elements becomes Markdown syntax, and links/images keep only http(s)/mailto URLs
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urljoin, urlsplit
 
-from lxml import etree
-from lxml import html as lxml_html
-
 from .common import clean_text, escape_inline
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 # Elements whose content is never article text.
 _DROP = frozenset(
@@ -22,6 +23,9 @@ _DROP = frozenset(
 _BLOCK = frozenset(
     ["p", "div", "section", "article", "main", "body", "html", "blockquote", "quote", "ul", "ol", "list", "li", "item", "h1", "h2", "h3", "h4", "h5", "h6", "head", "pre", "table", "tr", "row", "td", "th", "cell", "thead", "tbody", "tfoot", "figure", "figcaption", "dl", "dt", "dd", "hr", "address", "center"]
 )
+# Deeper quotes are written at this depth: nobody quotes five levels deep on purpose, and a
+# page nesting thousands of <blockquote>s must not become Markdown too deep to render.
+MAX_QUOTE_DEPTH = 4
 _SAFE_SCHEMES = ("http", "https", "mailto")
 WEB_SCHEMES = ("http", "https")  # what the engine accepts for `source_url`
 
@@ -104,7 +108,7 @@ class _Converter:
             self.list_block(el, quote_depth, ordered=tag == "ol" or (el.get("rend") or "") == "ol")
             return
         if tag in ("blockquote", "quote"):
-            self.mixed(el, quote_depth + 1)
+            self.mixed(el, min(quote_depth + 1, MAX_QUOTE_DEPTH))
             return
         if tag == "pre":
             self.emit(_fence(_text(el)), quote_depth)
@@ -164,14 +168,17 @@ class _Converter:
         self.blocks.append(text)
 
 
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9._-]*")
+
+
 def _tag(el: etree._Element) -> str:
     tag = el.tag
     if not isinstance(tag, str):  # comments, processing instructions
         return "script"
-    try:
-        return etree.QName(tag).localname.lower()
-    except ValueError:
-        return "script"  # a name lxml itself rejects ("scr<script"): treat as hostile, drop it
+    local = tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]  # "{namespace}name", "prefix:name"
+    if not _NAME.fullmatch(local):
+        return "script"  # a name no real element has ("scr<script"): treat as hostile, drop it
+    return local.lower()
 
 
 def _text(el: etree._Element) -> str:
@@ -236,6 +243,9 @@ def escape_line_start(line: str) -> str:
 
 def html_to_markdown(fragment: str | etree._Element, base_url: str = "") -> str:
     """Convert an HTML fragment (string) or a parsed element to safe Markdown."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
     if isinstance(fragment, str):
         if not fragment.strip():
             return ""
@@ -254,6 +264,9 @@ def html_to_text(fragment: str) -> str:
     """Plain text of an HTML fragment (feed titles carry <b> and entities)."""
     if not fragment or "<" not in fragment and "&" not in fragment:
         return _one(clean_text(fragment or ""))
+    from lxml import etree
+    from lxml import html as lxml_html
+
     try:
         root = lxml_html.fragment_fromstring(fragment, create_parent="div")
     except (etree.ParserError, ValueError):

@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from difflib import SequenceMatcher
+from pathlib import Path
 
 from digest.diagnostics import Diagnostic
 
 from .common import (
+    ZONE_HOURS,
     Article,
     ImportFailure,
     clean_text,
     dedupe_tags,
     derive_title,
+    derived_title_warning,
     one_line,
     paragraphs_markdown,
 )
+from .detect import is_markup_document
+from .registry import register
 
 _MONTHS = {
     m: i + 1
@@ -44,17 +49,19 @@ _MONTHS = {
     )
     for m in names
 }
-_ZONES = {"GMT": 0, "UTC": 0, "Z": 0, "MSK": 3, "CET": 1, "CEST": 2, "BST": 1, "EST": -5, "EDT": -4}
 
 # "14:28 GMT16 April 2021", "14:28 GMT 16.04.2021", "16 April 2021, 14:28", each optionally
 # followed by "(updated 15:02 GMT 16.04.2021)"; scrapers often drop the space before the day.
-_TIME = r"(?P<h>\d{1,2}):(?P<mi>\d{2})\s*(?P<tz>GMT|UTC|MSK|CET|CEST|BST|EST|EDT)?(?P<off>[+-]\d{1,2}(?::?\d{2})?)?"
+_ZONE_NAMES = "|".join(sorted(ZONE_HOURS, key=len, reverse=True))
+_TIME = rf"(?P<h>\d{{1,2}}):(?P<mi>\d{{2}})\s*(?P<tz>{_ZONE_NAMES})?(?P<off>[+-]\d{{1,2}}(?::?\d{{2}})?)?"
 _DAY = r"(?:(?P<d>\d{1,2})\s*(?P<mon>[A-Za-z]{3,9})\.?,?\s*(?P<y>\d{4})|(?P<dd>\d{1,2})[./](?P<mm>\d{1,2})[./](?P<yy>\d{4}))"
 _STAMPS = [
     re.compile(rf"^{_TIME}\s*,?\s*{_DAY}$", re.IGNORECASE),
     re.compile(rf"^{_DAY}\s*,?\s*{_TIME}$", re.IGNORECASE),
     re.compile(rf"^{_TIME}$", re.IGNORECASE),  # only inside "(updated …)": same day as the story
 ]
+# "2017-09-12T13:05:00+03:00", "2017-09-12 13:05": kept in the zone it states.
+_ISO_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$")
 _STAMP_LINE = re.compile(r"^(?P<main>[^()]+?)\s*(?:\(\s*(?:updated|upd\.?)\s*:?\s*(?P<upd>[^()]+?)\s*\))?$", re.IGNORECASE)
 
 
@@ -119,6 +126,27 @@ class _Block:
         return self.lines[0].no
 
 
+def looks_like_text(path: Path, data: bytes) -> bool:
+    """Anything that is not an XML or HTML document: scraped text has no fixed shape."""
+    return not is_markup_document(data)
+
+
+def parse_text_file(data: bytes, origin: str) -> tuple[list[Article], list[Diagnostic]]:
+    text, warnings = decode_text(data, origin)
+    return [parse_text(text, origin)], warnings
+
+
+def decode_text(data: bytes, origin: str) -> tuple[str, list[Diagnostic]]:
+    """UTF-8 (with or without a BOM), UTF-16 with a BOM, else Windows-1252 with a warning."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace"), []
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        note = Diagnostic(origin, 0, "warning", f"not UTF-8 ({exc.reason} at byte {exc.start}); read as Windows-1252")
+        return data.decode("cp1252", errors="replace"), [note]
+
+
 def parse_text(raw: str, origin: str) -> Article:
     """Parse one scraped article. Raises ImportFailure when there is no article text at all."""
     art = Article(origin=origin)
@@ -176,7 +204,8 @@ def parse_text(raw: str, origin: str) -> Article:
     if not art.title:
         lead = art.summary or _strip_dateline(paragraphs[0])
         art.title = derive_title(lead)
-        warn(lead_no, "title derived from the lead; rewrite it")
+        art.draft = True
+        warn(lead_no, derived_title_warning("title derived from the lead"))
     if agency_layout and not trailer_found:
         warn(blocks[-1].lines[-1].no, "no related stories or tag line found after the article")
 
@@ -310,6 +339,11 @@ def _match_stamp(line: str) -> tuple[datetime | None, datetime | None] | None:
 
 
 def _stamp_value(text: str, same_day_as: datetime | None, allow_time_only: bool) -> datetime | None:
+    if _ISO_STAMP.match(text.strip()):
+        try:
+            return datetime.fromisoformat(text.strip())
+        except ValueError:
+            return None
     for i, pattern in enumerate(_STAMPS):
         if i == 2 and not (allow_time_only and same_day_as):
             continue
@@ -331,22 +365,32 @@ def _stamp_value(text: str, same_day_as: datetime | None, allow_time_only: bool)
             assert same_day_as is not None
             day = same_day_as.date()
         tz = _zone(g.get("tz"), g.get("off"))
+        if tz is None and same_day_as is not None:
+            tz = same_day_as.tzinfo  # "(updated 11:40)" is in the story's zone
         value = datetime(day.year, day.month, day.day, int(g["h"]), int(g["mi"]), tzinfo=tz)
     except ValueError:
         return None
-    if same_day_as is not None and i == 2 and value < same_day_as:
-        value += timedelta(days=1)  # "(updated 00:10)" after a 23:50 story is the next day
+    comparable = same_day_as is not None and (value.tzinfo is None) == (same_day_as.tzinfo is None)
+    if comparable and i == 2 and value < same_day_as:
+        try:
+            value += timedelta(days=1)  # "(updated 00:10)" after a 23:50 story is the next day
+        except OverflowError:
+            return None
     return value
 
 
-def _zone(name: str | None, offset: str | None) -> timezone:
+def _zone(name: str | None, offset: str | None) -> tzinfo | None:
+    """The zone a stamp states, or None when it states none (the site's zone then applies,
+    as for a date written by hand)."""
     if offset:
         sign = -1 if offset[0] == "-" else 1
         hours, _, minutes = offset[1:].partition(":")
         if not minutes and len(hours) > 2:
             hours, minutes = hours[:-2], hours[-2:]
-        return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes or 0)))
-    return timezone(timedelta(hours=_ZONES.get((name or "GMT").upper(), 0)))
+        return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes or 0)))  # ValueError beyond ±24h
+    if name:
+        return timezone(timedelta(hours=ZONE_HOURS[name.upper()]))
+    return None
 
 
 def _uncap(text: str) -> str:
@@ -480,3 +524,6 @@ def _summary_from(paragraph: str, limit: int = 300) -> str:
             break
         out = f"{out} {s}".strip()
     return out or text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+register("text", looks_like_text, parse_text_file, priority=90)

@@ -20,6 +20,9 @@ from ..diagnostics import Diagnostic
 from . import crosslinks, guards
 from .annotations import AnchorResult, AnnotationAnchorer, side_note_html
 from .crosslinks import CrossRef
+from .entry import entry_html
+
+__all__ = ["RenderedArticle", "entry_html", "render_article"]
 
 _UNSAFE_URL = re.compile(r"^\s*(?:javascript|vbscript|data):", re.IGNORECASE)
 
