@@ -163,16 +163,22 @@ def _construct_int(loader: _LineLoader, node: Node):
     # A number longer than Python converts from text (4,300 digits) is kept as the text written:
     # `title: 1111…` is still a title, and an `occurrence` of that size is reported as not a number.
     try:
-        return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+        value = yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
     except ValueError:
         if node.tag == "tag:yaml.org,2002:int" and isinstance(node, ScalarNode) and _looks_numeric(node.value):
             return loader.construct_scalar(node)
         raise
+    # `0xfff…` converts whatever its length, but such a number could never be shown (str() refuses
+    # more than 4,300 digits): it too stays the text written.
+    return loader.construct_scalar(node) if value.bit_length() > _MAX_INT_BITS else value
+
+
+_MAX_INT_BITS = 14_000  # just under 4,300 decimal digits
 
 
 def _looks_numeric(text: str) -> bool:
-    digits = text.lstrip("+-").replace("_", "")
-    return digits.isdigit()
+    digits = text.lstrip("+-").replace("_", "").lower()
+    return digits.isdigit() or digits[:2] in ("0x", "0o", "0b")
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)

@@ -94,6 +94,7 @@ def test_dates_at_the_calendar_edges_build_or_fail_at_their_line(tmp_path_factor
 @pytest.mark.parametrize("front, expected", [
     ("title: T\ndate: 99999999999999999999", "content/x.md:3: error: `date` must be a date such as 2026-03-02, not a number"),
     ("title: T\ndate: " + "9" * 5000, "content/x.md:3: error: unparseable `date`"),
+    ("title: T\ndate: 0x" + "f" * 4000, "content/x.md:3: error: unparseable `date`"),
     ("title: " + "1" * 5000 + "\ndate: 2026-03-02\nx: !!int abc", "content/x.md:4: error: YAML error: cannot read this value as `!!int`"),
     ("title: T\ndate: 2026-03-02\nx: !!bool maybe", "content/x.md:4: error: YAML error: cannot read this value as `!!bool`"),
     ("title: T\ndate: !!timestamp soon", "content/x.md:3: error: unparseable `date` `soon`"),
@@ -115,7 +116,8 @@ def test_odd_values_are_errors_at_their_line(tmp_path: Path, front: str, expecte
 
 def test_huge_numbers_as_text_build(tmp_path: Path) -> None:
     digits = "1" * 5000
-    site = _site(tmp_path, {"content/x.md": f"---\ntitle: {digits}\ndate: 2026-03-02\ntags: [{'7' * 200}, 1e999]\n---\nBody.\n"})
+    site = _site(tmp_path, {"content/x.md": f"---\ntitle: {digits}\ndate: 2026-03-02\ntags: [{'7' * 200}, 1e999]\n"
+                                           f"author: 0x{'f' * 4000}\n---\nBody.\n"})
     result = build(site)
     assert result.code == 0, result.output
     assert digits in (site / "public" / "articles" / "x" / "index.html").read_text()
