@@ -11,7 +11,9 @@ from typing import TextIO
 
 from .build import BuildOptions, build
 from .diagnostics import Diagnostic
+from .fsguard import escape_name
 from .importers.registry import FormatChoices
+from .output import out_dir_problem
 
 COMMANDS = ("build", "serve", "import")
 
@@ -68,6 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
         argv.insert(0, "build")
     args = _parser().parse_args(argv)
+    if getattr(args, "out", None) is not None:
+        problem = out_dir_problem(args.out, args.site)
+        if problem:
+            shown = escape_name(str(args.out))
+            shown = shown if len(shown) <= 100 else f"{shown[:48]}…{shown[-48:]}"
+            print(f"error: --out {shown}: {problem}", file=sys.stderr)
+            return 2
     if args.command == "build":
         return run_build(args)
     if args.command == "serve":

@@ -22,6 +22,7 @@ import markdown
 
 from .diagnostics import Diagnostics
 from .limits import parse_size
+from .sanitize import clean_strings
 from .yamlsource import LineMap, YamlError, load_yaml
 
 DEFAULT_KINDS: dict[str, dict[str, str]] = {
@@ -178,6 +179,10 @@ def permalink(name: str) -> Check:
             raise OptionError(f"`{{key}}` uses unknown field {{{min(unknown)}}}; allowed: {allowed}")
         if ".." in value.split("/") or value.startswith("/") or not value.endswith("/") or "\\" in value:
             raise OptionError(f"`{{key}}` must be a relative folder path ending in `/`, such as `{DEFAULT_PERMALINKS[name]}`")
+        # Output-folder boundary (issue 10): a literal folder name longer than a file name may be.
+        longest = max(len(part.encode()) for part in re.sub(r"{\w+}", "", value).split("/"))
+        if longest > 255:
+            raise OptionError(f"`{{key}}` has a folder name of {longest} bytes; the file system allows 255")
         return value
     return check
 
@@ -310,6 +315,8 @@ class MarkdownOptions:
     extensions: tuple[str, ...] = option(DEFAULT_MARKDOWN_EXTENSIONS, text_list("a list of Python-Markdown extension names"),
                                          "Python-Markdown extensions")
     extension_configs: dict[str, dict[str, Any]] = option({}, extension_configs, "settings per extension")
+    # Issue 10 (sanitize branch): either way the HTML passes the sanitiser (digest/sanitize.py).
+    raw_html: bool = option(True, boolean, "false: raw HTML in bodies is shown as text")
 
     @staticmethod
     def check_section(values: dict[str, Any]) -> tuple[str, str] | None:
@@ -367,6 +374,9 @@ class SiteConfig:
                                    "free-form values for templates")
     limits: LimitOptions = section(LimitOptions)
     dep_key: ClassVar[str] = "config"  # its name for digest.incremental's recorded reads
+    # Output-folder boundary (issue 10, digest/fsguard.py): links in content/, static/ and templates/
+    # that leave the site are refused with a warning unless this is set.
+    follow_symlinks: bool = option(False, boolean, "follow symbolic links that lead out of the site")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -474,6 +484,7 @@ def load_config(root: Path, diags: Diagnostics, base_url_override: str | None = 
         return None
     if not hasattr(data, "key_lines"):
         data.line, data.key_lines = 1, {}
+    clean_strings(data)  # issue 10: no control character from site.yaml reaches a page or the terminal
     config, ok = _read_section(SiteConfig, data, "", shown, diags)
     if base_url_override is not None:
         try:

@@ -13,6 +13,7 @@ from typing import Any
 
 from .config import SiteConfig, describe
 from .diagnostics import Diagnostic, Diagnostics
+from .sanitize import CONTROL_CHARS, clean_strings
 from .slugs import is_valid_article_slug, tag_key
 from .yamlsource import LineList, LineMap, YamlError, load_yaml
 
@@ -121,6 +122,7 @@ def _load(path: str, data: bytes, config: SiteConfig, diags: Diagnostics) -> Art
         diags.error(path, line, f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8")
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _without_control_chars(path, text, diags)
     split = split_front_matter(text)
     if isinstance(split, str):
         diags.error(path, 1, split)
@@ -140,6 +142,13 @@ def _load(path: str, data: bytes, config: SiteConfig, diags: Diagnostics) -> Art
     if not isinstance(meta, LineMap):
         diags.error(path, 2, f"front-matter must be a mapping of fields, not {describe(meta)}")
         return None
+
+    for key in list(meta):  # YAML escapes ("\e", "\x9b") can still spell control characters
+        value, changed = clean_strings(meta[key])
+        if changed:
+            meta[key] = value
+            diags.warning(path, meta.line_of(key), f"`{key}`: removed control characters written as YAML escapes: "
+                                                   "they cannot appear in a page or feed")
 
     err = _Reporter(path, meta, diags)
 
@@ -212,6 +221,20 @@ def _load(path: str, data: bytes, config: SiteConfig, diags: Diagnostics) -> Art
         dateline=values.get("dateline", ""), tags=tags, related=related, elsewhere=elsewhere, annotations=annotations,
         draft=draft, extra=extra, field_lines=dict(meta.key_lines),
     )
+
+
+def _without_control_chars(path: str, text: str, diags: Diagnostics) -> str:
+    """Control characters (CONTROL_CHARS) can't be shown in HTML or XML and could drive a terminal
+    that prints a message quoting them: they are removed on the way in, with a warning."""
+    first = CONTROL_CHARS.search(text)
+    if first is None:
+        return text
+    count = len(CONTROL_CHARS.findall(text))
+    line = text.count("\n", 0, first.start()) + 1
+    plural = "s" if count > 1 else ""
+    diags.warning(path, line, f"removed {count} control character{plural} (first: U+{ord(first.group()):04X}): "
+                              "they cannot appear in a page or feed")
+    return CONTROL_CHARS.sub("", text)
 
 
 class _Reporter:

@@ -9,6 +9,29 @@ from typing import Literal
 
 Level = Literal["error", "warning"]
 
+# Messages quote untrusted text (titles, tags, file names) and end up on a terminal. These code
+# points are printed as Python-style escapes (`\x1b`, `\u202e`) so a value can neither drive the
+# terminal nor fake a line: every C0 control (tab and newline included: a newline in a title
+# could forge a second `path:line: error:` line), DEL, every C1 control (U+009B is a one-byte
+# CSI), the bidirectional overrides, embeddings, isolates and marks (U+202E can display a line
+# reversed), the line and paragraph separators, and lone surrogates (which cannot be encoded).
+_TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+_SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every code point a terminal could act on written as an escape."""
+    return _TERMINAL_UNSAFE.sub(_escape_char, text)
+
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
@@ -20,17 +43,9 @@ class Diagnostic:
     message: str
 
     def format(self) -> str:
+        """One line, safe to print: untrusted parts are escaped (terminal_safe)."""
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return _one_line(f"{where}: {self.level}: {self.message}")
-
-
-# Messages quote untrusted text (titles, dates, YAML values): a line break or a terminal control
-# character in it must not split the message or rewrite the terminal. Shown as escapes instead.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _one_line(text: str) -> str:
-    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+        return terminal_safe(f"{where}: {self.level}: {self.message}")
 
 
 @dataclass

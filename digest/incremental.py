@@ -32,7 +32,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from .atomic import load_pickle, save_pickle
+from .atomic import cache_folder, load_pickle, save_pickle
 from .config import SiteConfig
 from .site import CrossLinkTargets, Edition, Page, Site, Story, Taxonomy, Term
 
@@ -346,21 +346,24 @@ def _compact(state: BuildState) -> None:
     state.compacted = len(state.pairs)
 
 
-def state_file(site_root: Path, out_dir: Path) -> Path:
+def state_file(site_root: Path, out_dir: Path) -> Path | None:
     """Where the state of builds into `out_dir` is kept: in the site's .cache/, never in the output
-    (it would be deployed)."""
+    (it would be deployed). None when the site has no usable .cache folder."""
+    folder = cache_folder(site_root, "builds")
+    if folder is None:
+        return None
     name = hashlib.sha256(str(out_dir.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    return site_root / ".cache" / "builds" / f"{name}.pickle"
+    return folder / f"{name}.pickle"
 
 
-def load_state(path: Path) -> BuildState | None:
+def load_state(path: Path | None) -> BuildState | None:
     data = load_pickle(path)
     if not isinstance(data, tuple) or len(data) != 2 or data[0] != STATE_FORMAT or not isinstance(data[1], BuildState):
         return None
     return data[1]
 
 
-def save_state(path: Path, state: BuildState) -> None:
+def save_state(path: Path | None, state: BuildState) -> None:
     save_pickle(path, (STATE_FORMAT, state))
 
 
@@ -412,10 +415,10 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
-def load_last_build(path: Path) -> LastBuild | None:
+def load_last_build(path: Path | None) -> LastBuild | None:
     data = load_pickle(path)
     return data if isinstance(data, LastBuild) else None
 
 
-def save_last_build(path: Path, last: LastBuild) -> None:
+def save_last_build(path: Path | None, last: LastBuild) -> None:
     save_pickle(path, last)

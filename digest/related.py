@@ -4,8 +4,10 @@ A pure function over (slug -> tags, slug -> date), computed from an inverted tag
 never compares every pair of articles:
 
 - each tag weighs like an inverse document frequency, log(N / df), as an integer (exact sums, so
-  ties and orderings cannot depend on float rounding); a tag carried by more than `max_share` of
-  all articles, or by one article only, weighs nothing;
+  ties and orderings cannot depend on float rounding); a tag carried by one article only weighs
+  nothing, and so does one carried by more than `max_share` of all articles *and* by more than
+  ALWAYS_COUNTS articles (on a small site a tag shared by a few stories is exactly what ties a
+  running story together, whatever share of the site that is);
 - the score of a candidate is the sum of the weights of the tags it shares with the article;
   ties go to the candidate closest in date, then to the smaller slug;
 - rare tags (short postings) are scanned in full; candidates sharing only common tags are found
@@ -27,11 +29,13 @@ _SCALE = 1_000_000  # weights are log(N/df) in millionths: integers add up exact
 # Combinations are indexed over at most this many common tags per article (its heaviest ones):
 # results are exact for articles with no more common tags than this.
 MAX_COMMON = 6
+# A tag carried by at most this many articles always counts, whatever `max_share` says.
+ALWAYS_COUNTS = 10
 
 
 def weights(doc_freq: Mapping[Hashable, int], total: int, max_share: float) -> dict[Hashable, int]:
     """Tag -> integer weight; 0 for tags too common (or too rare) to say anything."""
-    limit = max_share * total
+    limit = max(max_share * total, ALWAYS_COUNTS)
     return {tag: (round(_SCALE * math.log(total / df)) if 1 < df <= limit else 0) for tag, df in doc_freq.items()}
 
 

@@ -15,7 +15,10 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from .atomic import read_sealed, write_sealed
 from .diagnostics import Diagnostic
+from .filters import FILTERS
+from .fsguard import GuardedTemplateLoader
 from .incremental import ENTITY_TYPES, Reads, entity_key
 from .markup.annotations import annotation_parts
 from .markup.crosslinks import substitute
@@ -79,9 +82,11 @@ class RecordingEnvironment(jinja2.Environment):
         return super().get_template(name, parent, globals)
 
 
-def make_environment(site_root: Path, bytecode_cache: jinja2.BytecodeCache | None = None) -> RecordingEnvironment:
+def make_environment(site_root: Path, bytecode_cache: jinja2.BytecodeCache | None = None,
+                     follow_symlinks: bool = False) -> RecordingEnvironment:
     env = RecordingEnvironment(
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(site_root)]),
+        # Only regular files inside the site or the theme: never a FIFO, a device or a link out.
+        loader=GuardedTemplateLoader(site_root, template_dirs(site_root), follow_symlinks, THEME_DIR),
         autoescape=True,  # every field is escaped unless a template explicitly opts out
         undefined=jinja2.StrictUndefined,  # a misspelt variable is an error, not an empty string
         trim_blocks=True,
@@ -94,6 +99,7 @@ def make_environment(site_root: Path, bytecode_cache: jinja2.BytecodeCache | Non
     env.filters["longdate"] = _long_date
     env.filters["tojson_ld"] = _json_ld
     env.filters["annotation_parts"] = annotation_parts  # splits a body where side-notes go
+    env.filters.update(FILTERS)  # the theme's pure filters (digest/filters.py)
     return env
 
 
@@ -120,9 +126,8 @@ class TemplateCodeCache(jinja2.BytecodeCache):
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         data = self.store.get(bucket.key)
         if data is None and self.folder is not None:
-            try:
-                data = (self.folder / bucket.key).read_bytes()
-            except OSError:
+            data = read_sealed(self.folder / bucket.key)  # compiled code runs: only this user's
+            if data is None:
                 return
             self.store[bucket.key] = data
         if data is not None:
@@ -131,14 +136,10 @@ class TemplateCodeCache(jinja2.BytecodeCache):
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         data = self.store[bucket.key] = bucket.bytecode_to_string()
         if self.folder is not None:
-            try:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                (self.folder / bucket.key).write_bytes(data)
-            except OSError:
-                pass  # a read-only .cache only costs speed
+            write_sealed(self.folder / bucket.key, data)
 
 
-CARD_CACHE_LIMIT = 20_000
+FRAGMENT_CACHE_LIMIT = 20_000
 
 
 class Renderer:
@@ -148,12 +149,12 @@ class Renderer:
         # A fresh environment per site: imported macro modules capture the globals they were
         # created with, so an environment must never outlive its site graph.
         self.site = site
-        self.env = make_environment(site.config.root, bytecode_cache)
+        self.env = make_environment(site.config.root, bytecode_cache, site.config.follow_symlinks)
         self.urls = site.urls
         self.xref_table = CrossLinkTargets(site)
         # A story's card is the same on every page of the same depth (links are root prefix +
         # path), and a story appears on its edition, the digest and every tag page: render once.
-        self._cards: dict[tuple[int, str, str], tuple[Markup, Reads]] = {}
+        self._fragments: dict[tuple, tuple[Markup, Reads]] = {}
         self.page: Page | None = None
         self.prefix = ""
         self._install_globals()
@@ -202,22 +203,30 @@ class Renderer:
             read(config, "base_url")
             return urls.absolute(path)
 
-        def card(story: Story, heading: str = "h3") -> Markup:
-            key = (id(story), heading, self.prefix)
-            cached = self._cards.get(key)
+        def fragment(template: str, macro_name: str, *args: Any) -> Markup:
+            """A macro's output, made once per build for the same arguments and page depth: a story's
+            card appears on its edition, the digest and every tag page, its feed entry in every feed
+            of its tags. The reads made while making it count for every page that shows it."""
+            key = (template, macro_name, *(id(a) if entity_key(a) else a for a in args), self.prefix)
+            cached = self._fragments.get(key)
             if cached is None:
-                if len(self._cards) >= CARD_CACHE_LIMIT:
-                    self._cards.clear()  # memory stays flat on huge archives; pages are rendered in order
+                if len(self._fragments) >= FRAGMENT_CACHE_LIMIT:
+                    self._fragments.clear()  # memory stays flat on huge archives; pages are rendered in order
                 outer, self.env.reads = self.env.reads, Reads()
                 try:
-                    macro = self.env.get_template("_macros.html").module.story_card
-                    html = Markup(macro(story, heading))
-                    cached = self._cards[key] = (html, self.env.reads)
+                    macro = getattr(self.env.get_template(template).module, macro_name)
+                    cached = self._fragments[key] = (Markup(macro(*args)), self.env.reads)
                 finally:
                     self.env.reads = outer
             if self.env.reads is not None:
                 self.env.reads.merge(cached[1])
             return cached[0]
+
+        def card(story: Story, heading: str = "h3") -> Markup:
+            return fragment("_macros.html", "story_card", story, heading)
+
+        def feed_entry(story: Story) -> Markup:
+            return fragment("_atom.xml", "entry", story)
 
         def story_annotation_counts(story: Story) -> list[tuple[Any, int]]:
             counts: dict[str, int] = {}
@@ -233,7 +242,7 @@ class Renderer:
 
         self.env.globals.update(
             site=self.site, config=config, url=url, absolute_url=absolute_url, card=card,
-            story_annotation_counts=story_annotation_counts, feed_content=feed_content,
+            story_annotation_counts=story_annotation_counts, feed_content=feed_content, feed_entry=feed_entry,
         )
 
     def render(self, page: Page) -> tuple[bytes, Reads]:

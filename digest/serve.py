@@ -18,7 +18,6 @@ import json
 import mimetypes
 import multiprocessing
 import os
-import re
 import signal
 import stat
 import sys
@@ -37,6 +36,7 @@ from .build import BuildOptions, BuildResult, build
 from .build.articles import ArticleStore
 from .build.process import ProcessCache
 from .cli import display_prefix, format_diagnostic
+from .diagnostics import terminal_safe
 from .render import THEME_DIR
 from .watch import Watched, Watcher
 
@@ -552,15 +552,3 @@ def status_page(phase: str, problems: list[tuple[str, str]]) -> bytes:
         f"<title>{html.escape(title)} · preview</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n<main>\n"
         f"<h1>{html.escape(title)}</h1>\n<p>{html.escape(intro)}</p>\n{items}</main>\n</body>\n</html>\n"
     ).encode()
-
-
-# C0 controls except tab and newline, DEL and C1; the bidirectional overrides and isolates, which
-# reorder how a line reads ("Trojan Source"); lone surrogates, which cannot be encoded at all.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def terminal_safe(text: str) -> str:
-    """`text` with every character that could rewrite a terminal line or an HTML page's reading
-    order shown as an escape (`\\x1b`, `\\u202e`) instead; everything else, tab and newline
-    included, as it was."""
-    return _UNSAFE.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)

@@ -14,13 +14,16 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from .calendar import Coverage, Month, add_time_views
 from .config import AnnotationKind, SiteConfig
 from .content import Article, RelatedRef
 from .diagnostics import Diagnostics
+from .frontpage import arrange_days
 from .markup import RenderedArticle, entry_html
 from .markup.crosslinks import FILE_PREFIX
 from .related import related_by_tags
 from .slugs import slugify, tag_key
+from .storylines import Storyline, Timeline, add_storylines
 from .urls import Urls
 
 
@@ -34,6 +37,8 @@ class Term:
     url: str
     stories: list[Story] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)  # alias spellings that redirect here
+    coverage: Coverage | None = None  # stories over time, for the term page's chart
+    weight: int = 1  # 1..5: how much it is used, relative to its taxonomy's most used term
     dep_key: str = field(init=False)  # the same term's name in every build (see digest.incremental)
 
     def __post_init__(self) -> None:
@@ -84,6 +89,8 @@ class Edition:
     stories: list[Story] = field(default_factory=list)
     previous: Edition | None = None
     next: Edition | None = None
+    lead: Story | None = None  # the day's lead story (frontpage.arrange_days)
+    briefs: list[Story] = field(default_factory=list)  # stories listed "In brief"
     dep_key: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -106,6 +113,9 @@ class Story:
     inline_links: list[Story] = field(default_factory=list)  # targets of [[...]] and file links
     edition: Edition | None = None
     order: tuple[float, str] = (0.0, "")  # newest first, then by slug: computed once, sorted often
+    timeline: Timeline | None = None  # its running story, if it is part of one ("The story so far")
+    is_lead: bool = False  # front-matter `lead: true`
+    is_brief: bool = False  # front-matter `brief: true`
     dep_key: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -198,6 +208,9 @@ class Site:
     editions: list[Edition]  # newest first
     pages: list[Page] = field(default_factory=list)
     xrefs: dict[str, Story] = field(default_factory=dict)  # inline cross-link target -> story
+    storylines: list[Storyline] = field(default_factory=list)  # every running story, newest first
+    running_stories: list[Storyline] = field(default_factory=list)  # those still running (side column)
+    calendar: list[Month] = field(default_factory=list)  # edition months, newest first
     archive_url: str = ""
     tag_uri: str = "tag:localhost,"  # feed entry ids: tag:<host>,<day>:<base path><slug>
     base_path: str = "/"
@@ -299,6 +312,9 @@ def build_site(config: SiteConfig, entries: list[tuple[Article, RenderedArticle,
     base = urlsplit(config.base_url or "")
     site = Site(config, urls, stories, by_slug, taxonomies, editions, xrefs=xrefs, archive_url=urls.archive(),
                 tag_uri=f"tag:{(base.hostname or 'localhost').lower()},", base_path=base.path or "/")
+    arrange_days(site, diags)
+    add_storylines(site)
+    add_time_views(site)
     site.pages = plan_pages(site)
     return site
 

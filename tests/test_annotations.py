@@ -298,12 +298,18 @@ def note_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_article_page_has_marker_side_note_and_list(note_site: Path) -> None:
     page = (note_site / "articles/ship/index.html").read_text()
-    # Highlight, then the toggle, its label (the numbered marker) and the note it reveals.
+    # Highlight, then the numbered marker: a link to the note (annotations.js makes it a button).
     assert re.search(
         r'<mark aria-describedby="ann-1-note" class="annotation" data-annotation="1" data-kind="fact-check" id="ann-1">'
-        r'waiting at anchor</mark></em><input type="checkbox" id="ann-1-toggle" class="annotation-toggle" data-kind="fact-check">'
-        r'<label for="ann-1-toggle" class="annotation-marker" data-kind="fact-check">.*?1.*?</label>'
-        r'<span class="annotation-note" id="ann-1-note" role="note"', page)
+        r'waiting at anchor</mark></em><a class="annotation-marker" id="ann-1-marker" href="#ann-1-note" data-kind="fact-check" '
+        r'data-annotation="1"><span class="visually-hidden">Annotation </span><span class="annotation-badge">1</span>'
+        r'<span class="visually-hidden"> \(Fact-check\)</span></a>', page)
+    # Both notes come after the paragraph, never inside the sentence, in reading order.
+    paragraph_end = page.index("the port said", page.index('<div class="article-body">'))
+    paragraph_end = page.index("</p>", paragraph_end)
+    first, second = page.index('<aside class="annotation-note" id="ann-1-note" role="note"'), page.index('id="ann-2-note"')
+    assert paragraph_end < first < second
+    assert "<aside" not in page[page.index('<div class="article-body">'):paragraph_end]
     assert "Up from <strong>three</strong> on Monday." in page
     assert "&lt;script&gt;" in page and "<script>alert" not in page
     # The end-of-article list: kind, rating, source, back-link.

@@ -241,13 +241,15 @@ def test_a_50_mb_file_is_refused_from_its_size_without_being_read(tmp_path: Path
     big = site / "content" / "huge.md"
     with big.open("wb") as handle:
         handle.truncate(52_428_800)  # sparse: no disk space, 50 MiB by stat
-    read = Path.read_bytes
+    from digest.build import articles
+
+    read = articles.read_regular_file
 
     def guarded_read(path: Path) -> bytes:
         assert path.name != "huge.md", "the oversized file was read"
         return read(path)
 
-    monkeypatch.setattr(Path, "read_bytes", guarded_read)
+    monkeypatch.setattr(articles, "read_regular_file", guarded_read)
     before = tree_state(site / "public")
     result = build(site)
     assert result.code == 1, result.output

@@ -68,7 +68,7 @@ def test_example_builds_without_warnings(example_site: Path) -> None:
     result = build(example_site)
     assert result.code == 0, result.output
     assert result.err == ""
-    assert re.fullmatch(r"built 14 articles, \d+ tag pages, 4 editions in [\d.]+s \(0 warnings\)\n", result.out)
+    assert re.fullmatch(r"built 18 articles, \d+ tag pages, 5 editions in [\d.]+s \(0 warnings\)\n", result.out)
 
 
 def test_every_expected_page_exists(built_example: Path) -> None:
@@ -77,9 +77,10 @@ def test_every_expected_page_exists(built_example: Path) -> None:
     for slug in published:
         assert (built_example / "articles" / slug / "index.html").is_file(), slug
     assert not any((built_example / "articles" / s).exists() for s in set(slugs) - set(published)), "draft was published"
-    for day in ("2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"):
+    for day in ("2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06"):
         assert (built_example / "digest" / day / "index.html").is_file()
     for path in ("index.html", "archive/index.html", "tags/index.html", "404.html", "static/style.css",
+                 "static/annotations.js", "static/fonts/newsreader-latin-wght-normal.woff2", "static/fonts/OFL.txt",
                  "tags/ports/index.html", "tags/skaerholm/index.html", "tags/hvdc-2/index.html"):
         assert (built_example / path).is_file(), path
 
@@ -87,7 +88,7 @@ def test_every_expected_page_exists(built_example: Path) -> None:
 def test_home_groups_newest_first_by_day(built_example: Path) -> None:
     home = page(built_example, "index.html")
     days = [t for t in home.times if re.fullmatch(r"\d{4}-\d\d-\d\d", t)]
-    assert days == ["2026-03-05", "2026-03-04", "2026-03-03", "2026-03-02"]
+    assert days == ["2026-03-06", "2026-03-05", "2026-03-04", "2026-03-03", "2026-03-02"]
     assert "Thursday, 5 March 2026" in home.headings
     # Each card: title link, source, date, editor's note or summary, tags, annotation counts.
     assert ("articles/port-strike-begins-at-harwick/", "Harwick’s dockworkers walk out over shift pattern changes") in home.links
@@ -119,16 +120,19 @@ def test_edition_and_archive(built_example: Path) -> None:
     assert ("../../digest/2026-03-04/", "4 March 2026 →") in edition.links
     archive = page(built_example, "archive/index.html")
     assert "March 2026" in archive.headings
-    assert ("../digest/2026-03-05/", "Thursday, 5 March 2026") in archive.links
+    # A calendar: the day number links to its edition, named in full for screen readers.
+    assert ("../digest/2026-03-05/", "5") in archive.links
+    assert 'href="../digest/2026-03-05/" aria-label="5 March: 3 stories"' in (built_example / "archive/index.html").read_text()
 
 
 def test_tag_pages(built_example: Path) -> None:
     tags = page(built_example, "tags/index.html")
-    assert ("../tags/ports/", "Ports") in tags.links and ("../tags/skaerholm/", "Skærholm") in tags.links
+    # Each tag links with its count (inside the link, so the whole entry is the target).
+    assert ("../tags/ports/", "Ports 8 stories") in tags.links and ("../tags/skaerholm/", "Skærholm 4 stories") in tags.links
     ports = page(built_example, "tags/ports/index.html")
     assert ports.headings[0] == "Ports"
     story_links = [h for h, _ in ports.links if h.startswith("../../articles/")]
-    assert len(set(story_links)) == 7
+    assert len(set(story_links)) == 8
 
 
 def test_two_builds_are_byte_identical(example_site: Path, tmp_path: Path) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 import re
 from pathlib import Path
 
 import pytest
 
-from digest.related import auto_related, related_by_tags, weights
+from digest.related import ALWAYS_COUNTS, auto_related, related_by_tags, weights
 from tests.conftest import article, build, write_site
 
 SITE_YAML = "title: Related test\ntimezone: UTC\nbase_url: https://news.example.org/\n"
@@ -106,11 +107,31 @@ def test_rare_tag_outweighs_common_tags() -> None:
 
 
 def test_tag_over_max_share_weighs_nothing() -> None:
-    tags = {"a": ["common", "rare"], "b": ["common"], "c": ["common"], "d": ["rare"]}
+    # "common" is on 12 of 14 articles: over max_share and over the always-counting floor.
+    tags = {"a": ["common", "rare"], "d": ["rare"]} | {f"c{i}": ["common"] for i in range(11)} | {"z": ["other"]}
     dates = dict.fromkeys(tags, 0.0)
-    assert weights({"common": 3, "rare": 2}, 4, 0.5) == {"common": 0, "rare": round(1_000_000 * 0.6931471805599453)}
+    assert weights({"common": 12, "rare": 2}, 14, 0.5) == {"common": 0, "rare": round(1_000_000 * math.log(7))}
     assert related_by_tags(tags, dates, limit=5, max_share=0.5)["a"] == ["d"]
-    assert related_by_tags(tags, dates, limit=5, max_share=0.5)["b"] == []
+    assert related_by_tags(tags, dates, limit=5, max_share=0.5)["c0"] == []
+
+
+@pytest.mark.parametrize("total", range(2, 41))
+def test_a_tag_shared_by_few_stories_always_counts(total: int) -> None:
+    """Small sites: a tag on 2..ALWAYS_COUNTS articles weighs something at any max_share,
+    as long as it is not on every article (log(N/N) is 0 by definition)."""
+    for df in range(2, min(total, ALWAYS_COUNTS + 1)):
+        for share in (0.01, 0.1, 0.25, 0.5):
+            assert weights({"t": df}, total, share)["t"] > 0, (df, total, share)
+    # and max_share still applies above the floor
+    if total > ALWAYS_COUNTS + 1:
+        assert weights({"t": ALWAYS_COUNTS + 1}, total, (ALWAYS_COUNTS + 1) / total - 0.001)["t"] == 0
+
+
+def test_seven_article_site_relates_two_stories_sharing_a_tag() -> None:
+    # The bug this floor fixes: 2 of 7 is over 25 %, so "strike" used to weigh nothing.
+    tags = {"a": ["strike"], "b": ["strike"]} | {f"x{i}": [f"t{i}"] for i in range(5)}
+    dates = dict.fromkeys(tags, 0.0)
+    assert related_by_tags(tags, dates, limit=5, max_share=0.25)["a"] == ["b"]
 
 
 def test_ties_go_to_nearest_date_then_slug() -> None:
@@ -182,14 +203,15 @@ def test_automatic_relations_on_the_page(tmp_path: Path) -> None:
         "content/syria-near.md": article("Syria near", "2026-03-10T11:00:00", tags="[Syria]"),
         "content/syria-far.md": article("Syria far", "2026-02-01T09:00:00", tags="[Syria]"),
     }
-    files |= {f"content/other-{i}.md": article(f"Other {i}", f"2026-03-0{i + 1}T09:00:00", tags="[Weather]") for i in range(5)}
+    files |= {f"content/other-{i}.md": article(f"Other {i}", f"2026-03-{i + 1:02d}T09:00:00", tags="[Weather]") for i in range(12)}
     site = write_site(tmp_path / "site", files, SITE_YAML + "related:\n  auto: 2\n  max_share: 0.4\n")
     assert build(site).code == 0
     groups = _related_section(_page(site, "main"))
     assert groups["listed"] == ["Listed"]
-    # Aleppo (3 of 10) is rarer than Syria (4 of 10); the listed story is not repeated.
+    # Aleppo (3 of 17) is rarer than Syria (4 of 17); the listed story is not repeated.
     assert groups["automatic"] == ["Aleppo old", "Syria near"]
-    # Weather is on half the articles, over max_share: those stories get no automatic relations.
+    # Weather is on 12 of 17 articles: over max_share and over the floor of ALWAYS_COUNTS
+    # articles, so those stories get no automatic relations.
     assert "automatic" not in _related_section(_page(site, "other-0"))
 
     (site / "site.yaml").write_text(SITE_YAML + "related:\n  auto: 0\n")

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from ..atomic import load_pickle, save_pickle
+from ..atomic import cache_folder, load_pickle, save_pickle
 from ..config import load_config
 from ..diagnostics import Diagnostic, Diagnostics
 from ..incremental import (
+    BuildState,
     LastBuild,
     input_digest,
     load_last_build,
@@ -29,7 +30,7 @@ from ..incremental import (
     save_state,
     state_file,
 )
-from ..output import MANIFEST
+from ..output import MANIFEST, check_output_paths
 from ..render import TemplateCodeCache
 from ..site import RelatedMemo, Site, build_site
 from .articles import ArticleStore, LoadStats, load_articles
@@ -115,9 +116,10 @@ def _build(options: BuildOptions, jobs: int, progress: Progress, cache: ProcessC
     if not config.content_dir.is_dir():
         diags.error("content", 0, f"no content/ folder in {config.root.resolve()}")
 
-    sources = list_sources(config)
+    sources = list_sources(config, diags)
     inputs = input_digest(code_fingerprint(), options, sources.snapshot(options.site / "site.yaml"))
-    last_path = state_file(config.root, out_dir).with_suffix(".last")
+    state_path = state_file(config.root, out_dir)
+    last_path = state_path.with_suffix(".last") if state_path is not None else None
     last = load_last_build(last_path)
     if not diags.errors and nothing_changed(last, inputs, out_dir / MANIFEST):
         assert last is not None
@@ -132,9 +134,11 @@ def _build(options: BuildOptions, jobs: int, progress: Progress, cache: ProcessC
 
     entries = [(r.article, r.rendered, r.key) for r in records
                if r.article is not None and r.rendered is not None and (options.drafts or not r.article.draft)]
-    related_path = config.root / ".cache" / "related.pickle"
+    cache_dir = cache_folder(config.root)
+    related_path = cache_dir / "related.pickle" if cache_dir is not None else None
     related = cache.for_site("related", config.root, lambda: _loaded(related_path, RelatedMemo))
     site = build_site(config, entries, diags, related)
+    check_output_paths(site, out_dir, diags)
     if not site.has_feeds:
         diags.warning("site.yaml", 0, "no base_url: feed.xml, the tag feeds, sitemap.xml and robots.txt are left out "
                                       "(they need absolute URLs; set base_url in site.yaml or pass --base-url)")
@@ -144,10 +148,9 @@ def _build(options: BuildOptions, jobs: int, progress: Progress, cache: ProcessC
     if diags.errors:
         return _failed(result, diags)
 
-    state_path = state_file(config.root, out_dir)
     previous = cache.for_site("state:" + str(out_dir.resolve()), config.root, lambda: _StateSlot(state_path))
     compiled = cache.shared("templates", TemplateCodeCache)
-    compiled.folder = config.root / ".cache" / "templates"
+    compiled.folder = cache_folder(config.root, "templates")
     written = write_output(site, sources.static, out_dir, previous.load(), code_fingerprint(), compiled, diags, jobs, progress)
     stage("pages")
     if diags.errors:
@@ -170,7 +173,7 @@ def _build(options: BuildOptions, jobs: int, progress: Progress, cache: ProcessC
     return result
 
 
-def _loaded(path: Path, kind: type[T]) -> T:
+def _loaded(path: Path | None, kind: type[T]) -> T:
     found = load_pickle(path)
     return found if isinstance(found, kind) else kind()
 
@@ -185,24 +188,24 @@ class _StateSlot:
     disk for the next process. A state on disk newer than the one in memory (another process built
     into the same folder since) wins."""
 
-    def __init__(self, path: Path):
-        self.path = path
-        self.state = None
+    def __init__(self, path: Path | None):
+        self.path = path  # None: no usable .cache folder, so memory only
+        self.state: BuildState | None = None
         self.stamp: tuple[int, int] | None = None
 
     def _disk_stamp(self) -> tuple[int, int] | None:
         try:
-            stat = self.path.stat()
+            stat = self.path.lstat() if self.path is not None else None
         except OSError:
             return None
-        return stat.st_mtime_ns, stat.st_size
+        return None if stat is None else (stat.st_mtime_ns, stat.st_size)
 
-    def load(self):
+    def load(self) -> BuildState | None:
         stamp = self._disk_stamp()
-        if self.state is None or stamp != self.stamp:
+        if self.path is not None and (self.state is None or stamp != self.stamp):
             self.state, self.stamp = load_state(self.path), stamp
         return self.state
 
-    def save(self, state) -> None:
+    def save(self, state: BuildState) -> None:
         save_state(self.path, state)
         self.state, self.stamp = state, self._disk_stamp()

@@ -18,15 +18,20 @@ import importlib.metadata
 import multiprocessing
 import os
 import pickle
+import stat as stat_module
+import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
+from ..atomic import cache_folder, seal, unseal
 from ..config import SiteConfig
 from ..content import Article, load_article
 from ..diagnostics import Diagnostic, Diagnostics
+from ..fsguard import read_problem, read_regular_file
 from ..limits import check_size
 from ..markup import RenderedArticle, render_article
 from ..markup.crosslinks import place_in_file
@@ -107,6 +112,7 @@ class ArticleStore:
     """The records of one site's content files, in memory and in the pack file."""
 
     def __init__(self, site_root: Path):
+        self.root = site_root
         self.pack = site_root / ".cache" / "articles.pack"
         self.settings = ""
         self.records: dict[str, FileRecord] = {}
@@ -117,7 +123,7 @@ class ArticleStore:
     def refresh(self, settings: str) -> None:
         """Load the pack if another process changed it since (or nothing is loaded yet)."""
         try:
-            stat = self.pack.stat()
+            stat = self.pack.lstat()
             current: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
         except OSError:
             current = None
@@ -149,41 +155,60 @@ class ArticleStore:
         """Append this build's changes to the pack (rewrite it whole when mostly superseded)."""
         if not self._dirty:
             return
+        folder = cache_folder(self.root)
         try:
-            self.pack.parent.mkdir(parents=True, exist_ok=True)
+            if folder is None:
+                return  # .cache is not a folder of the site: no cache
             rewrite = self._pack_stat is None or self._frames + len(self._dirty) > 2 * len(self.records) + 64
             if rewrite:
-                tmp = self.pack.with_name(".articles.pack.tmp")
-                with open(tmp, "wb") as handle:
-                    pickle.dump(PACK_FORMAT + "|" + self.settings, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+                with os.fdopen(fd, "wb") as handle:
+                    _write_frame(handle, PACK_FORMAT + "|" + self.settings)
                     for rel, record in sorted(self.records.items()):
-                        pickle.dump((rel, record), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                        _write_frame(handle, (rel, record))
                 os.replace(tmp, self.pack)
                 self._frames = len(self.records)
             else:
-                with open(self.pack, "ab") as handle:
+                fd = os.open(self.pack, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0))
+                with os.fdopen(fd, "ab") as handle:
                     for rel, record in self._dirty.items():
-                        pickle.dump((rel, record), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                        _write_frame(handle, (rel, record))
                 self._frames += len(self._dirty)
-            stat = self.pack.stat()
+            stat = self.pack.lstat()
             self._pack_stat = (stat.st_mtime_ns, stat.st_size)
         except OSError:
-            pass  # a read-only or full disk only costs speed
-        self._dirty = {}
+            return  # a read-only or full disk only costs speed
+        finally:
+            self._dirty = {}
+
+
+# A frame is its length (4 bytes, big-endian) and the sealed pickle: a pack this user did not write,
+# or a frame cut short by a crash, is never unpickled.
+def _write_frame(handle: BinaryIO, value: object) -> None:
+    blob = seal(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    handle.write(len(blob).to_bytes(4, "big") + blob)
+
+
+def _read_frames(handle: BinaryIO) -> Iterator[object]:
+    while len(size := handle.read(4)) == 4:
+        data = unseal(handle.read(int.from_bytes(size, "big")))
+        if data is None:
+            return
+        yield pickle.loads(data)
 
 
 def _read_pack(path: Path, settings: str) -> tuple[dict[str, FileRecord] | None, int]:
     records: dict[str, FileRecord] = {}
     frames = 0
     try:
-        with open(path, "rb") as handle:
-            if pickle.load(handle) != PACK_FORMAT + "|" + settings:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat_module.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 return None, 0
-            while True:
-                try:
-                    rel, record = pickle.load(handle)
-                except EOFError:
-                    break
+            frame_iter = _read_frames(handle)
+            if next(frame_iter, None) != PACK_FORMAT + "|" + settings:
+                return None, 0
+            for rel, record in frame_iter:  # type: ignore[misc]
                 frames += 1
                 if record is None:
                     records.pop(rel, None)
@@ -226,9 +251,9 @@ def load_articles(config: SiteConfig, files: list[tuple[str, Path]], store: Arti
             continue
         read_at = time.time_ns()
         try:
-            data = path.read_bytes()
+            data = read_regular_file(path)  # never blocks: a file swapped for a FIFO is refused
         except OSError as exc:
-            diags.error(rel, 0, f"cannot read the file: {exc.strerror or exc}")
+            diags.error(rel, 0, read_problem(exc))
             present.discard(rel)
             continue
         key = content_key(settings, rel, data)

@@ -17,6 +17,7 @@ from pathlib import Path
 import jinja2
 
 from ..diagnostics import Diagnostic, Diagnostics
+from ..fsguard import display_path, read_source
 from ..incremental import BuildState, Reads, Skipper, page_context
 from ..output import OutputError, StagedOutput
 from ..render import Renderer, TemplateProblem
@@ -58,9 +59,9 @@ def write_output(site: Site, static: dict[str, Path], out_dir: Path, state: Buil
     """Render, stage and commit; on any error nothing in `out_dir` changes."""
     result = Written()
     try:
-        staged = StagedOutput(out_dir)
+        staged = StagedOutput(out_dir, site.config.root)
     except OutputError as exc:
-        diags.error(str(out_dir), 0, str(exc).split(": ", 1)[-1])
+        diags.error(display_path(exc.path, site.config.root), 0, exc.message)
         return result
     try:
         renderer = Renderer(site, bytecode)
@@ -94,11 +95,17 @@ def write_output(site: Site, static: dict[str, Path], out_dir: Path, state: Buil
             if site_path not in static:
                 staged.add(site_path, data)
         for site_path, source in static.items():
-            staged.add(site_path, source.read_bytes())
+            data = read_source(source, site.config.root, diags)
+            if data is not None:
+                staged.add(site_path, data)
         if diags.errors:
             staged.discard()
             return result
         result.written, result.removed = staged.commit()
+    except OutputError as exc:  # the output folder was put back as it was (or marked for repair)
+        staged.discard()
+        diags.error(display_path(exc.path, site.config.root), 0, exc.message)
+        return result
     except BaseException:
         staged.discard()
         raise

@@ -11,7 +11,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..config import SiteConfig
-from ..render import template_dirs
+from ..diagnostics import Diagnostics
+from ..fsguard import content_files as guarded_content_files
+from ..fsguard import static_files as guarded_static_files
+from ..render import THEME_DIR, template_dirs
 
 CODE_FORMAT = "2"
 
@@ -24,7 +27,7 @@ def code_fingerprint() -> str:
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
-    for dist in ("markdown", "pyyaml", "jinja2", "markupsafe", "python-slugify"):
+    for dist in ("markdown", "pyyaml", "jinja2", "markupsafe", "python-slugify", "nh3"):
         try:
             digest.update(f"{dist}={importlib.metadata.version(dist)}".encode())
         except importlib.metadata.PackageNotFoundError:
@@ -58,23 +61,16 @@ class Sources:
         return tuple(entries), newest
 
 
-def list_sources(config: SiteConfig) -> Sources:
-    return Sources(content_files(config), static_files(config), template_dirs(config.root))
+def list_sources(config: SiteConfig, diags: Diagnostics) -> Sources:
+    """Links out of the site, FIFOs, devices, unreadable files and undecodable names among them are
+    reported to `diags` (digest/fsguard.py), never read."""
+    return Sources(content_files(config, diags), static_files(config, diags), template_dirs(config.root))
 
 
-def content_files(config: SiteConfig) -> list[tuple[str, Path]]:
-    """Every `content/**/*.md` (hidden files and folders skipped), as (site-relative path, path)."""
-    root = config.content_dir
-    if not root.is_dir():
-        return []
-    found: list[str] = []
-    # os.walk on strings: pathlib's sorting and str() dominated no-change rebuilds at 5,000 files.
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        rel_folder = os.path.relpath(folder, config.root).replace(os.sep, "/")
-        found.extend(f"{rel_folder}/{name}" for name in files if name.endswith(".md") and not name.startswith("."))
-    found.sort()
-    return [(rel, config.root / rel) for rel in found]
+def content_files(config: SiteConfig, diags: Diagnostics | None = None) -> list[tuple[str, Path]]:
+    """Every `content/**/*.md` (hidden files and folders skipped), as (site-relative path, path).
+    Odd entries are left out and reported to `diags` (the build always passes one)."""
+    return guarded_content_files(config.root, config.follow_symlinks, diags if diags is not None else Diagnostics())
 
 
 def _files_under(folder: Path, skip_static: bool = False) -> list[str]:
@@ -86,16 +82,8 @@ def _files_under(folder: Path, skip_static: bool = False) -> list[str]:
     return sorted(found)
 
 
-def static_files(config: SiteConfig) -> dict[str, Path]:
-    """Theme assets under static/, overridable by the site's own templates/static and static/."""
-    found: dict[str, Path] = {}
-    for templates in reversed(template_dirs(config.root)):  # theme first, site overrides
-        static = templates / "static"
-        if static.is_dir():
-            for rel in _files_under(static):
-                found["static/" + rel] = static / rel
-    site_static = config.root / "static"
-    if site_static.is_dir():
-        for rel in _files_under(site_static):
-            found[rel] = site_static / rel
-    return found
+def static_files(config: SiteConfig, diags: Diagnostics | None = None) -> dict[str, Path]:
+    """Theme assets under static/, overridable by the site's own templates/static and static/.
+    Odd entries are left out and reported to `diags` (the build always passes one)."""
+    return guarded_static_files(config.root, template_dirs(config.root), config.follow_symlinks, THEME_DIR,
+                                diags if diags is not None else Diagnostics())

@@ -1,6 +1,14 @@
 """Markdown -> HTML for article bodies, editor's notes and annotation notes.
 
 A pure function of an Article and the config; runs inside worker processes and is cached.
+
+Every string of HTML this stage returns has passed digest/sanitize.py's allow-list, so later
+stages (pages, cards, feeds, JSON-LD) only ever see sanitised HTML. Two markers of our own must
+cross the sanitiser: where a side-note goes (`<!--digest-annotation N-->`, a comment, and the
+sanitiser drops comments) and cross-links (`href="digest-xref:..."`, a scheme it drops). Inside
+one conversion both are written with a random nonce, as text and as a `#fragment` the sanitiser
+keeps, and turned into their final form after it: an author can type neither, in any encoding,
+because they cannot know the nonce. The nonce never reaches the output, which stays deterministic.
 """
 
 from __future__ import annotations
@@ -8,6 +16,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import secrets
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
@@ -17,25 +26,42 @@ from markdown.treeprocessors import Treeprocessor
 from ..config import MarkdownOptions, SiteConfig
 from ..content import Annotation, Article
 from ..diagnostics import Diagnostic
+from ..sanitize import sanitize_html
 from . import crosslinks, guards
-from .annotations import AnchorResult, AnnotationAnchorer, side_note_html
+from .annotations import SENTINEL, AnchorResult, AnnotationAnchorer, side_note_html
 from .crosslinks import CrossRef
 from .entry import entry_html
 
 __all__ = ["RenderedArticle", "entry_html", "render_article"]
 
-_UNSAFE_URL = re.compile(r"^\s*(?:javascript|vbscript|data):", re.IGNORECASE)
+_XREF_GUARD = "#digest-xref-"  # + nonce + ":" + the marker's target
+_NOTE_GUARD = "digestnote"  # + nonce + "n" + the annotation's number + "x": plain text
+_ALIGNMENT = re.compile(r"\s*text-align:\s*(left|right|center);?\s*")
 
 
-class _SafeLinks(Treeprocessor):
-    """Drop script URLs: notes and imported bodies must never carry `javascript:` links."""
+class _TableAlignment(Treeprocessor):
+    """The tables extension aligns columns with `style=`, which the sanitiser drops (no content
+    may carry CSS): say it with a class the theme styles instead."""
 
     def run(self, root: ElementTree.Element) -> None:
         for element in root.iter():
-            for attribute in ("href", "src"):
-                value = element.get(attribute)
-                if value is not None and _UNSAFE_URL.match(value):
-                    del element.attrib[attribute]
+            if element.tag in ("th", "td") and "style" in element.attrib:
+                match = _ALIGNMENT.fullmatch(element.attrib.pop("style"))
+                if match:
+                    classes = element.get("class", "").split()
+                    element.set("class", " ".join([*classes, f"align-{match.group(1)}"]))
+
+
+class _ProtectMarkers(Treeprocessor):
+    """Runs last: cross-link markers (made only by crosslinks, which drops typed ones) get the
+    conversion's nonce so they survive the sanitiser as fragment links."""
+
+    def run(self, root: ElementTree.Element) -> None:
+        guard = _XREF_GUARD + self.md.digest_nonce + ":"  # type: ignore[attr-defined]
+        for element in root.iter("a"):
+            href = element.get("href")
+            if href is not None and href.startswith(crosslinks.MARKER):
+                element.set("href", guard + href[len(crosslinks.MARKER):])
 
 
 _instances: dict[tuple[str, bool], markdown.Markdown] = {}
@@ -66,12 +92,41 @@ def _new_markdown(options: MarkdownOptions, *, allow_html: bool) -> markdown.Mar
         # Notes are written in front-matter: raw HTML there is shown as text, never injected.
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
-    md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
+    md.treeprocessors.register(_TableAlignment(md), "table_alignment", 0)
     guards.install(md)  # bounded time on hostile text (digest/markup/guards.py)
     crosslinks.install(md)
+    md.digest_nonce = ""  # type: ignore[attr-defined]
+    anchorer = AnnotationAnchorer(md)
+    anchorer.sentinel = lambda number: _NOTE_GUARD + md.digest_nonce + f"n{number}x"  # type: ignore[attr-defined]
     # After every inline pattern, smarty, attr_list, toc and unescape: match what a reader sees.
-    md.treeprocessors.register(AnnotationAnchorer(md), "annotations", -10)
+    md.treeprocessors.register(anchorer, "annotations", -10)
+    md.treeprocessors.register(_ProtectMarkers(md), "protect_markers", -20)
     return md
+
+
+def _begin(md: markdown.Markdown, source_path: str) -> None:
+    crosslinks.begin(md, source_path)
+    md.digest_nonce = secrets.token_hex(16)  # type: ignore[attr-defined]
+
+
+def _finish(md: markdown.Markdown, html_out: str) -> str:
+    """The conversion's HTML through the allow-list, with our own markers put back."""
+    nonce = md.digest_nonce  # type: ignore[attr-defined]
+    clean = sanitize_html(html_out).replace(f'href="{_XREF_GUARD}{nonce}:', f'href="{crosslinks.MARKER}')
+    if _NOTE_GUARD + nonce in clean:
+        note = _NOTE_GUARD + nonce + r"n(\d+)x"
+
+        def place(match: re.Match[str]) -> str:
+            if match.group(1) is not None:
+                # Raw HTML around a highlight can pull the words into an attribute value (`<b title='>`):
+                # a comment there would break out of it. Sanitised HTML has `<` and `>` only as tag
+                # delimiters, so `<[^>]*>` is exactly one tag.
+                return re.sub(note, "", match.group(1))
+            return f"<!--{SENTINEL} {match.group(2)}-->"
+
+        clean = re.sub(r"(<[^>]*>)|" + note, place, clean)
+    # A marker the sanitiser moved somewhere odd must not carry the nonce into the output.
+    return clean.replace(nonce, "") if nonce in clean else clean
 
 
 def to_html(text: str, config: SiteConfig, *, allow_html: bool = True) -> str:
@@ -83,8 +138,8 @@ def convert(text: str, config: SiteConfig, *, allow_html: bool = True, source_pa
     """HTML plus the cross-links to other stories found in `text` (with their file lines)."""
     md = _markdown(config.markdown, allow_html=allow_html)
     try:
-        crosslinks.begin(md, source_path)
-        html_out = md.reset().convert(text)
+        _begin(md, source_path)
+        html_out = _finish(md, md.reset().convert(text))
         return html_out, crosslinks.collect(md, text, first_line)
     finally:
         md.reset()
@@ -146,12 +201,12 @@ class RenderedArticle:
 
 
 def _convert_body(article: Article, config: SiteConfig) -> tuple[str, AnchorResult | None, list[CrossRef]]:
-    md = _markdown(config.markdown, allow_html=True)
+    md = _markdown(config.markdown, allow_html=config.markdown.raw_html)
     anchorer: AnnotationAnchorer = md.treeprocessors["annotations"]
     anchorer.pending, anchorer.result = article.annotations, None
     try:
-        crosslinks.begin(md, article.path)
-        body_html = md.reset().convert(article.body)
+        _begin(md, article.path)
+        body_html = _finish(md, md.reset().convert(article.body))
         return body_html, anchorer.result, crosslinks.collect(md, article.body, article.body_line)
     finally:
         anchorer.pending, anchorer.result = (), None

@@ -11,7 +11,9 @@ Each anchored quote becomes one or more `<mark class="annotation">` elements (on
 inside one inline element, so the HTML stays well nested; overlapping quotes nest their marks),
 and an HTML comment `<!--digest-annotation N-->` is left where the note belongs. Templates split
 the body at those comments (`annotation_parts` filter) to place the marker and side-note; any
-other consumer of `body_html` (feeds) simply never sees the comments.
+other consumer of `body_html` (feeds) simply never sees the comments. The comment is written
+through the sanitiser under a nonce (AnnotationAnchorer.sentinel), and the sanitiser removes
+every comment the author wrote, so only the anchorer can place a side-note.
 """
 
 from __future__ import annotations
@@ -526,17 +528,28 @@ def _materialize(document: _Document, slot: _Slot, items: list[str | ElementTree
 
 
 class AnnotationAnchorer(Treeprocessor):
-    """Set `pending` before converting a body; read `result` after."""
+    """Set `pending` before converting a body; read `result` after.
+
+    `sentinel(number)`, when set, gives the text written where note `number` goes instead of the
+    comment: the Markdown stage makes it unforgeable and turns it into the comment after
+    sanitising (see digest/markup/__init__.py)."""
 
     def __init__(self, md) -> None:
         super().__init__(md)
         self.pending: Sequence[Annotation] = ()
         self.result: AnchorResult | None = None
+        self.sentinel: Callable[[int], str] | None = None
 
     def run(self, root: ElementTree.Element) -> None:
         if not self.pending:
             return
-        self.result = anchor(root, self.md.htmlStash.rawHtmlBlocks, self.pending, self.md.htmlStash.store)
+        self.result = anchor(root, self.md.htmlStash.rawHtmlBlocks, self.pending, self._store)
+
+    def _store(self, fragment: str) -> str:
+        placeholder = _SENTINEL_RE.fullmatch(fragment)
+        if placeholder is not None and self.sentinel is not None:
+            return self.sentinel(int(placeholder.group(1)))
+        return self.md.htmlStash.store(fragment)
 
 
 def annotation_parts(body_html: str) -> list[tuple[str, int | None]]:
