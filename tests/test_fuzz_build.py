@@ -239,6 +239,14 @@ _SCRIPT_SCHEME = re.compile(r"^(?:javascript|vbscript|data):", re.IGNORECASE)
 _IGNORED_IN_URL = re.compile(r"[\x00-\x20\x7f-\x9f]")
 
 
+def _theme_script(src: str | None) -> bool:
+    """The theme's own scripts (templates/static/*.js, linked relatively) are the only ones allowed."""
+    if not src or ":" in src:
+        return False
+    name = src.rsplit("static/", 1)[-1] if "static/" in src else ""
+    return bool(name) and "/" not in name and (REPO / "templates" / "static" / name).is_file() and name.endswith(".js")
+
+
 class _ExecutableMarkup(html.parser.HTMLParser):
     """Collects every place where a page could run script."""
 
@@ -248,7 +256,8 @@ class _ExecutableMarkup(html.parser.HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
-        if tag == "script" and (attributes.get("type") or "").lower() != "application/ld+json":
+        if tag == "script" and (attributes.get("type") or "").lower() != "application/ld+json" \
+                and not _theme_script(attributes.get("src")):
             self.found.append(f"<script {attrs}>")
         if tag in ("iframe", "object", "embed", "frame", "base"):
             self.found.append(f"<{tag}>")
@@ -289,6 +298,11 @@ def test_the_markup_check_sees_script() -> None:
     parser = _ExecutableMarkup()
     parser.feed('<script type="application/ld+json">{"a": "javascript:x"}</script><p>javascript: onload=</p>')
     assert parser.found == []
+    theme_scripts = sorted((REPO / "templates" / "static").glob("*.js"))
+    for script in theme_scripts:
+        parser.feed(f'<script src="../../static/{script.name}" defer></script>')
+    parser.feed('<script src="https://evil.example/static/x.js"></script>')
+    assert len(parser.found) == 1
 
 
 # The sanitiser (issue 10, "Executable content never reaches public/") is another change; until it
