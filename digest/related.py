@@ -161,8 +161,16 @@ def _best(when: float, mine: frozenset[int], rare: list[set[int]], heavy: tuple[
     return top
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
 def _timestamp(value: float | dt.datetime) -> float:
-    return value.timestamp() if isinstance(value, dt.datetime) else float(value)
+    # Only differences between dates matter here. datetime.timestamp() asks the C library for a
+    # naive date's local offset and overflows at year 1 or 9999; subtraction works for any date.
+    if isinstance(value, dt.datetime):
+        aware = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+        return (aware - _EPOCH).total_seconds()
+    return float(value)
 
 
 def auto_related(

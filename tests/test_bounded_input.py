@@ -89,6 +89,15 @@ def test_dates_at_the_calendar_edges_build_or_fail_at_their_line(tmp_path_factor
         assert tree_state(site / "public") == before
 
 
+@given(first=st.datetimes(), second=st.datetimes(timezones=st.sampled_from([None, dt.UTC, ZoneInfo("Asia/Kathmandu")])))
+def test_related_stories_take_any_dates(first: dt.datetime, second: dt.datetime) -> None:
+    from digest.related import related_by_tags
+
+    tags = {"a": ["x"], "b": ["x"], "c": ["y"], "d": ["z"], "e": ["w"], "f": ["v"]}
+    dates = {"a": first, "b": second, "c": first, "d": second, "e": first, "f": second}
+    assert related_by_tags(tags, dates, max_share=0.5)["a"] == ["b"]
+
+
 # -- huge numbers and odd YAML values --------------------------------------------------------------
 
 @pytest.mark.parametrize("front, expected", [
