@@ -235,7 +235,14 @@ def test_any_site_builds_or_reports_without_touching_public(tmp_path_factory, fi
 
 _URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "poster", "xlink:href", "background", "srcset"}
 _SCRIPT_SCHEME = re.compile(r"^(?:javascript|vbscript|data):", re.IGNORECASE)
-_IGNORED_IN_URL = re.compile(r"[\x00-\x20\x7f-\x9f]")
+# What a browser ignores when it reads a URL's scheme (WHATWG URL: C0 controls and spaces at either
+# end, tabs and newlines anywhere); `java   script:` with spaces inside is a relative path.
+_URL_EDGES = re.compile(r"^[\x00-\x20]+|[\x00-\x20]+$")
+_URL_TABS_NEWLINES = re.compile(r"[\t\n\r]")
+
+
+def _as_browser_reads(url: str) -> str:
+    return _URL_TABS_NEWLINES.sub("", _URL_EDGES.sub("", url))
 
 
 def _theme_script(src: str | None) -> bool:
@@ -265,9 +272,9 @@ class _ExecutableMarkup(html.parser.HTMLParser):
                 self.found.append(f"<{tag} {name}=...>")
             if name == "srcdoc":
                 self.found.append(f"<{tag} srcdoc>")
-            if name in _URL_ATTRIBUTES and value and _SCRIPT_SCHEME.match(_IGNORED_IN_URL.sub("", value)):
+            if name in _URL_ATTRIBUTES and value and _SCRIPT_SCHEME.match(_as_browser_reads(value)):
                 self.found.append(f"<{tag} {name}={value!r}>")
-            if tag == "meta" and name == "content" and value and "javascript:" in _IGNORED_IN_URL.sub("", value).lower():
+            if tag == "meta" and name == "content" and value and "javascript:" in _as_browser_reads(value).lower():
                 self.found.append(f"<meta content={value!r}>")
 
 
@@ -290,6 +297,7 @@ def executable_markup(folder: Path) -> list[str]:
 def test_the_markup_check_sees_script() -> None:
     """The checker itself: it must see every family the fuzzer can produce."""
     for snippet in ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>', '<a href=" java\tscript:x">',
+                    '<a href="\x01javascript:x">', '<a href="jav&#x0A;ascript:x">',
                     '<a href="&#106;avascript:x">', '<svg onload=x>', '<iframe srcdoc="x">', '<object data=x>']:
         parser = _ExecutableMarkup()
         parser.feed(snippet)
@@ -300,6 +308,7 @@ def test_the_markup_check_sees_script() -> None:
     theme_scripts = sorted((REPO / "templates" / "static").glob("*.js"))
     for script in theme_scripts:
         parser.feed(f'<script src="../../static/{script.name}" defer></script>')
+    parser.feed('<a href="java   script:x">relative, not a scheme</a>')
     parser.feed('<script src="https://evil.example/static/x.js"></script>')
     assert len(parser.found) == 1
 
