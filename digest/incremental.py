@@ -26,6 +26,7 @@ import time
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,9 @@ from markupsafe import Markup
 from .atomic import cache_folder, load_pickle, save_pickle
 from .config import SiteConfig
 from .site import CrossLinkTargets, Edition, Page, Site, Story, Taxonomy, Term
+from .storylines import Storyline
 
-STATE_FORMAT = 2
+STATE_FORMAT = 3
 _MISSING = object()
 
 
@@ -45,7 +47,7 @@ class Untrackable(Exception):
 
 
 # Graph objects: each has a `dep_key`, its name in every build (`s:<slug>`, `t:<taxonomy>/<slug>`...).
-ENTITY_TYPES = frozenset({Story, Term, Taxonomy, Edition, Page, Site, SiteConfig, CrossLinkTargets})
+ENTITY_TYPES = frozenset({Story, Term, Taxonomy, Edition, Page, Site, SiteConfig, CrossLinkTargets, Storyline})
 
 
 def entity_key(obj: Any) -> str | None:
@@ -76,6 +78,7 @@ def entities(site: Site) -> dict[str, Any]:
         index.update((term.dep_key, term) for term in taxonomy.terms)
     index.update((edition.dep_key, edition) for edition in site.editions)
     index.update((page.dep_key, page) for page in site.pages)
+    index.update((line.dep_key, line) for line in site.storylines)
     return index
 
 
@@ -94,57 +97,66 @@ def read_value(obj: Any, attribute: str) -> Any:
 def fingerprint(value: Any) -> bytes:
     """A digest of everything a template could print or branch on from `value`. Graph objects
     count by key only: what is read from them is recorded as reads of their own."""
-    digest = hashlib.blake2b(digest_size=16)
-    _feed(digest.update, value)
-    return digest.digest()
+    parts: list[str] = []
+    _describe(parts.append, value)
+    return hashlib.blake2b("".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-def _feed(update: Callable[[bytes], None], value: Any) -> None:
+@lru_cache(maxsize=256)
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(spec.name for spec in dataclasses.fields(kind))
+
+
+def _describe(add: Callable[[str], None], value: Any) -> None:
+    """Append an unambiguous text form of `value` (types and lengths included) piece by piece."""
     kind = type(value)
     if kind is str:
-        update(b"s%d:" % len(value))
-        update(value.encode("utf-8", "surrogatepass"))
+        add(f"s{len(value)}:")
+        add(value)
     elif kind is Markup:
-        update(b"m%d:" % len(value))
-        update(value.encode("utf-8", "surrogatepass"))
-    elif value is None or kind in (bool, int, float):
-        update(f"{kind.__name__}:{value!r};".encode())
+        add(f"m{len(value)}:")
+        add(value)
+    elif value is None or kind is bool or kind is int or kind is float:
+        add(f"{kind.__name__}:{value!r};")
     elif kind in ENTITY_TYPES:
-        update(b"@" + value.dep_key.encode("utf-8", "surrogatepass") + b";")
-    elif kind in (list, tuple):
-        update(b"[" if kind is list else b"(")
-        if value and type(value[0]) in ENTITY_TYPES and all(type(item) in ENTITY_TYPES for item in value):
-            # Lists of stories, terms and editions are most of what is fingerprinted: one update.
-            update(("@" + ";@".join([item.dep_key for item in value]) + ";").encode("utf-8", "surrogatepass"))
-        else:
+        add(f"@{value.dep_key};")
+    elif kind is list or kind is tuple:
+        add("[" if kind is list else "(")
+        try:
+            # Lists of stories, terms and editions are most of what is fingerprinted: one piece.
+            # (Only graph objects have a dep_key.)
+            keys = [item.dep_key for item in value]
+        except AttributeError:
             for item in value:
-                _feed(update, item)
-        update(b"]")
+                _describe(add, item)
+        else:
+            add(f"{len(keys)}@" + ";@".join(keys) + ";")
+        add("]")
     elif kind is dict or isinstance(value, dict):
-        update(b"{")
+        add(f"{{{len(value)}:")
         for key, item in value.items():
-            _feed(update, key)
-            _feed(update, item)
-        update(b"}")
+            _describe(add, key)
+            _describe(add, item)
+        add("}")
     elif kind is dt.datetime or kind is dt.date:
-        update(f"{kind.__name__}:{value.isoformat()}|{getattr(value, 'tzinfo', None)};".encode())
-    elif kind in (set, frozenset):
-        update(b"<")
+        add(f"{kind.__name__}:{value.isoformat()}|{getattr(value, 'tzinfo', None)};")
+    elif kind is set or kind is frozenset:
+        add(f"<{len(value)}:")
         for item_digest in sorted(fingerprint(item) for item in value):
-            update(item_digest)
-        update(b">")
+            add(item_digest.hex())
+        add(">")
     elif value is _MISSING or isinstance(value, jinja2.Undefined):
-        update(b"?;")
+        add("?;")
     elif isinstance(value, Path):
-        update(b"p" + str(value).encode("utf-8", "surrogatepass") + b";")
+        add(f"p{len(str(value))}:{value};")
     elif hasattr(kind, "__dataclass_fields__"):
-        update(b"D" + kind.__qualname__.encode() + b"(")
-        for spec in dataclasses.fields(value):
-            update(spec.name.encode() + b"=")
-            _feed(update, getattr(value, spec.name))
-        update(b")")
+        add(f"D{kind.__qualname__}(")
+        for name in _field_names(kind):
+            add(f"{name}=")
+            _describe(add, getattr(value, name))
+        add(")")
     elif isinstance(value, str):  # other str subclasses
-        _feed(update, str(value))
+        _describe(add, str(value))
     else:
         raise Untrackable(kind.__qualname__)
 
@@ -161,7 +173,7 @@ def _from_file(obj: Any, attribute: str) -> str:
 
 @dataclass
 class PageRecord:
-    reads: frozenset[int] | None  # ids into BuildState.pairs; None: untracked, always rendered
+    reads: array | None  # ids into BuildState.pairs, sorted; None: untracked, always rendered
     templates: tuple[str, ...]
     context: bytes
     sha: str  # of the bytes written
@@ -193,17 +205,16 @@ class BuildState:
         # strings and arrays instead (a 5,000-article state loads in a tenth of the time).
         return {
             "base": self.base, "compacted": self.compacted, "templates": self.templates,
-            "pairs": "\x1e".join(f"{key}\x1f{attribute}" for key, attribute in self.pairs),
+            "keys": [key for key, _ in self.pairs], "attributes": [attribute for _, attribute in self.pairs],
             "values": b"".join(value.ljust(16, b"\0")[:16] for value in self.values),
             "empty": [number for number, value in enumerate(self.values) if not value],
             "origins": self.origins,
-            "pages": [(rel, None if r.reads is None else array("I", sorted(r.reads)).tobytes(), r.templates, r.context, r.sha)
-                      for rel, r in self.pages.items()],
+            "pages": [(rel, r.reads, r.templates, r.context, r.sha) for rel, r in self.pages.items()],
         }
 
     def __setstate__(self, data: dict[str, Any]) -> None:
         self.base, self.compacted, self.templates = data["base"], data["compacted"], data["templates"]
-        self.pairs = [tuple(item.split("\x1f", 1)) for item in data["pairs"].split("\x1e")] if data["pairs"] else []
+        self.pairs = list(zip(data["keys"], data["attributes"]))
         blob = data["values"]
         self.values = [blob[i:i + 16] for i in range(0, len(blob), 16)]
         for number in data["empty"]:
@@ -211,8 +222,7 @@ class BuildState:
         self.origins = data["origins"]
         self.pages = {}
         for rel, reads, templates, context, sha in data["pages"]:
-            ids = None if reads is None else frozenset(array("I", reads))
-            self.pages[rel] = PageRecord(ids, templates, context, sha)
+            self.pages[rel] = PageRecord(reads, templates, context, sha)
 
 
 def template_fingerprints(env: jinja2.Environment, names: Iterable[str]) -> dict[str, bytes]:
@@ -296,7 +306,7 @@ class Skipper:
         if self._ids is None:
             self._ids = {pair: number for number, pair in enumerate(state.pairs)}
         ids = [state.pair_id(pair, self._ids) for pair in reads.attrs]
-        state.pages[rel] = PageRecord(frozenset(ids), tuple(sorted(reads.templates)), context, sha)
+        state.pages[rel] = PageRecord(array("I", sorted(ids)), tuple(sorted(reads.templates)), context, sha)
 
     def finish(self, kept: set[str]) -> BuildState:
         """The state after this build: records of the files the output now holds, every read
@@ -342,7 +352,7 @@ def _compact(state: BuildState) -> None:
     state.origins = [state.origins[old] for old in used]
     for rel, record in state.pages.items():
         if record.reads is not None:
-            state.pages[rel] = dataclasses.replace(record, reads=frozenset(renumber[old] for old in record.reads))
+            state.pages[rel] = dataclasses.replace(record, reads=array("I", sorted(renumber[old] for old in record.reads)))
     state.compacted = len(state.pairs)
 
 

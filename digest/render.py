@@ -49,13 +49,6 @@ def template_dirs(site_root: Path) -> list[Path]:
     return unique
 
 
-def _without_controls(value: Any) -> Any:
-    if isinstance(value, str) and _CONTROL.search(value):
-        cleaned = _CONTROL.sub("", value)
-        return Markup(cleaned) if isinstance(value, Markup) else cleaned
-    return value
-
-
 class RecordingEnvironment(jinja2.Environment):
     """A Jinja environment that reports every attribute a template reads from a graph object, and
     every template it loads, to `self.reads` (when set). Compiled templates call `getattr` and
@@ -68,7 +61,15 @@ class RecordingEnvironment(jinja2.Environment):
         reads = self.reads
         if reads is not None and type(obj) in ENTITY_TYPES and obj is not self.page:
             reads.attrs.add((obj.dep_key, attribute))
-        return super().getattr(obj, attribute)
+        # jinja2.Environment.getattr, inlined: this runs for every `a.b` of every page.
+        try:
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         reads = self.reads
@@ -92,7 +93,6 @@ def make_environment(site_root: Path, bytecode_cache: jinja2.BytecodeCache | Non
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        finalize=_without_controls,
         bytecode_cache=bytecode_cache,
     )
     env.filters["isodate"] = lambda d: d.isoformat()
@@ -189,9 +189,7 @@ class Renderer:
         def url(target: Any) -> str:
             # Links depend only on the page's depth and the target: the same few hundred are
             # asked for on every page (navigation, tags), so remember them.
-            path = site_path(target)
-            read(config, "relative_urls")
-            read(config, "base_url")
+            path = site_path(target)  # (relative_urls and base_url are recorded for every page)
             key = (self.prefix, path)
             href = links.get(key)
             if href is None:
@@ -247,6 +245,8 @@ class Renderer:
 
     def render(self, page: Page) -> tuple[bytes, Reads]:
         reads = Reads()
+        # Every page links through url(), whose answers depend on these two settings.
+        reads.attrs.update((("config", "relative_urls"), ("config", "base_url")))
         self.env.reads, self.env.page = reads, page
         try:
             self.page, self.prefix = page, self.urls.root_prefix(page.path)
@@ -254,6 +254,8 @@ class Renderer:
             html = template.render(page=page, **page.context)
             # Inline cross-links were left as markers by the per-article stage: link them from this page.
             html = substitute(html, lambda target: self.crosslink(page.path, target))
+            if _CONTROL.search(html):  # whatever a template printed: one pass over the page
+                html = _CONTROL.sub("", html)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(Diagnostic(_template_path(exc.filename, exc.name, self.site.config.root), exc.lineno or 0, "error",
                                              f"template syntax error: {exc.message}")) from None

@@ -133,8 +133,10 @@ class ArticleStore:
         if current is None or current == self._pack_stat:
             return
         records, frames = _read_pack(self.pack, settings)
-        if records is not None:
-            self.records, self._frames = records, frames
+        if records is None:  # another format, other settings or not ours: the next save rewrites it
+            self._pack_stat = None
+            return
+        self.records, self._frames = records, frames
         self._pack_stat = current
 
     def put(self, rel: str, record: FileRecord) -> None:

@@ -153,3 +153,16 @@ def test_the_pool_and_one_process_give_the_same_records(tmp_path: Path, monkeypa
     load_articles(config, content_files(config), pooled, Diagnostics(), 2, lambda *_: None)
     assert {rel: (r.key, r.article, r.rendered) for rel, r in serial.records.items()} == \
            {rel: (r.key, r.article, r.rendered) for rel, r in pooled.records.items()}
+
+
+def test_a_pack_for_other_settings_is_replaced_not_appended_to(tmp_path: Path) -> None:
+    config = _site(tmp_path, 2)
+    store = ArticleStore(tmp_path)
+    _load(config, store)
+    store.save()
+    other = SiteConfig(root=tmp_path, timezone="Asia/Tokyo")
+    first = ArticleStore(tmp_path)  # a new process with other settings: nothing reusable
+    assert _load(other, first).processed == 2
+    first.save()
+    second = ArticleStore(tmp_path)  # the next one reads what the first wrote
+    assert _load(other, second).processed == 0
