@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 # which files changed. If the engine renames that, change serve_rebuilder(); nothing else
 # here needs to know.
 # ---------------------------------------------------------------------------------------
-RELATED_HOOK = ("digest.related", "auto_related")
+RELATED_HOOK = ("digest.related", "related_by_tags")
 
 
 def _emit(**data: object) -> int:
@@ -43,21 +43,28 @@ def _hook(module: str, name: str) -> object | None:
     return getattr(mod, name, None)
 
 
+def auto_related(fn, articles: list) -> dict[str, list[str]]:
+    """The engine's pure function (slug -> tags, slug -> date, explicit links excluded) over the
+    corpus generator's article objects, prepared as digest.site prepares its stories."""
+    tags = {a.slug: [" ".join(str(t).split()).casefold() for t in a.tags] for a in articles}
+    dates = {a.slug: a.date for a in articles}
+    exclude = {a.slug: [t for t in (str(getattr(r, "target", r)) for r in (getattr(a, "related", None) or ())) if t in tags]
+               for a in articles}
+    return fn(tags, dates, limit=5, max_share=0.25, exclude=exclude)
+
+
 def related(n: int, seed: int) -> int:
     fn = _hook(*RELATED_HOOK)
     if fn is None or not callable(fn):
         return _emit(unavailable="not available in this engine version")
     from bench.corpus import generate
 
-    # Our Article objects carry what an inverted tag index needs (slug, title, date,
-    # section, tags, related); the engine's function is expected to accept any such
-    # objects. If its signature differs, the TypeError text says how.
     articles = generate(n, seed)
     start = time.perf_counter()
     try:
-        result = fn(articles)
+        result = auto_related(fn, articles)
     except TypeError as e:
-        return _emit(unavailable=f"auto_related{inspect.signature(fn)} rejected the call: {e}")
+        return _emit(unavailable=f"related_by_tags{inspect.signature(fn)} rejected the call: {e}")
     seconds = time.perf_counter() - start
     size = len(result) if hasattr(result, "__len__") else None
     return _emit(seconds=seconds, articles=n, result_size=size)

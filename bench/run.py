@@ -460,7 +460,7 @@ def report(results: Results, sizes: list[int], args: argparse.Namespace, version
         parts += ["", targets(results, sizes)]
     rel = results.get(50000, {}).get("related")
     if rel:
-        parts += ["", "Automatic relations at 50,000 articles (`digest.related.auto_related`, in-process): "
+        parts += ["", "Automatic relations at 50,000 articles (`digest.related.related_by_tags`, in-process): "
                   + (f"{fmt_s(rel.median)}, peak RSS {rel.rss:.0f} MB (the probe process, 50,000 generated articles included)"
                      if rel.median is not None and rel.rss else rel.note or "–")]
     return "\n".join(parts) + "\n"

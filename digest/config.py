@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import markdown
 
 from .diagnostics import Diagnostics
+from .limits import parse_size
 from .sanitize import clean_strings
 from .yamlsource import LineMap, YamlError, load_yaml
 
@@ -270,6 +271,13 @@ def extension_configs(value: Any, where: Where) -> dict[str, dict[str, Any]]:
     return {str(k): dict(v or {}) for k, v in value.items()}
 
 
+def file_size(value: Any, where: Where) -> int:
+    size = parse_size(value)
+    if size is None:
+        raise OptionError(f'`{{key}}` must be a size such as 1000000, "500 KB" or "2 MB", not {describe(value)}')
+    return size
+
+
 # -- the schema --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -320,6 +328,17 @@ class MarkdownOptions:
         return None
 
 
+# `limits` (issue 10). 1 MB is four times the longest real article (a 35,000-word long read is
+# ~0.25 MB) and keeps the worst case of Markdown on hostile text to seconds.
+DEFAULT_MAX_FILE_SIZE = 1_000_000
+
+
+@dataclass(frozen=True)
+class LimitOptions:
+    max_file_size: int = option(DEFAULT_MAX_FILE_SIZE, file_size,
+                                'a larger content file is an error, found from its size before it is read; bytes or "2 MB"')
+
+
 @dataclass(frozen=True)
 class PermalinkOptions:
     article: str = option(DEFAULT_PERMALINKS["article"], permalink("article"), "also {year} {month} {day}")
@@ -353,6 +372,7 @@ class SiteConfig:
     markdown: MarkdownOptions = section(MarkdownOptions)
     extra: dict[str, Any] = option({}, _typed("a mapping (free-form values for templates)", lambda v: isinstance(v, dict)),
                                    "free-form values for templates")
+    limits: LimitOptions = section(LimitOptions)
     dep_key: ClassVar[str] = "config"  # its name for digest.incremental's recorded reads
     # Output-folder boundary (issue 10, digest/fsguard.py): links in content/, static/ and templates/
     # that leave the site are refused with a warning unless this is set.
@@ -449,11 +469,14 @@ def load_config(root: Path, diags: Diagnostics, base_url_override: str | None = 
     except OSError as exc:
         diags.error(shown, 0, f"cannot read site.yaml: {exc.strerror or exc}")
         return None
+    yaml_warnings: list[tuple[int, str]] = []
     try:
-        data = load_yaml(text_value) if text_value.strip() else LineMap()
+        data = load_yaml(text_value, warnings=yaml_warnings) if text_value.strip() else LineMap()
     except YamlError as exc:
         diags.error(shown, exc.line, exc.message)
         return None
+    for line, message in yaml_warnings:  # keys written twice
+        diags.warning(shown, line, message)
     if data is None:
         data = LineMap()
     if not isinstance(data, LineMap):

@@ -128,11 +128,14 @@ def _load(path: str, data: bytes, config: SiteConfig, diags: Diagnostics) -> Art
         diags.error(path, 1, split)
         return None
     front, body, body_line = split
+    yaml_warnings: list[tuple[int, str]] = []
     try:
-        meta = load_yaml(front, first_line=2) if front.strip() else None
+        meta = load_yaml(front, first_line=2, warnings=yaml_warnings) if front.strip() else None
     except YamlError as exc:
         diags.error(path, exc.line, exc.message)
         return None
+    for line, message in yaml_warnings:
+        diags.warning(path, line, message)
     if meta is None:
         diags.error(path, 1, "front-matter is empty: `title` and `date` are required")
         return None
@@ -270,11 +273,22 @@ def _read_date(meta: LineMap, key: str, tz: dt.tzinfo, err) -> dt.datetime | Non
     else:
         err(key, f"`{key}` must be a date such as 2026-03-02, not {describe(value)}")
         return None
-    # PyYAML turns offsets into UTC-naive datetimes only for timestamps it parses itself; both
-    # paths end here aware, in the site's zone, so editions group by the site's calendar day.
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=tz)
-    return parsed.astimezone(tz)
+    # Both paths end here aware, in the site's zone, so editions group by the site's calendar day.
+    local = parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed
+    try:
+        # The build shows the date in the site's zone and compares it in UTC: a moment that is
+        # in year 1 or 9999 in one of them but outside the calendar in the other is refused here.
+        local = local.astimezone(tz)
+        local.astimezone(dt.UTC)
+    except OverflowError:
+        err(key, f"`{key}` `{_shown_date(value)}` is outside the calendar the build can show: in UTC or in the "
+                 f"site's time zone ({getattr(tz, 'key', tz)}) it falls before year 1 or after year 9999")
+        return None
+    return local
+
+
+def _shown_date(value: str | dt.date) -> str:
+    return value.strip() if isinstance(value, str) else value.isoformat()
 
 
 def _read_tags(meta: LineMap, err) -> tuple[str, ...]:

@@ -36,8 +36,9 @@ from markupsafe import Markup
 from .atomic import cache_folder, load_pickle, save_pickle
 from .config import SiteConfig
 from .site import CrossLinkTargets, Edition, Page, Site, Story, Taxonomy, Term
+from .storylines import Storyline
 
-STATE_FORMAT = 2
+STATE_FORMAT = 3
 _MISSING = object()
 
 
@@ -46,7 +47,7 @@ class Untrackable(Exception):
 
 
 # Graph objects: each has a `dep_key`, its name in every build (`s:<slug>`, `t:<taxonomy>/<slug>`...).
-ENTITY_TYPES = frozenset({Story, Term, Taxonomy, Edition, Page, Site, SiteConfig, CrossLinkTargets})
+ENTITY_TYPES = frozenset({Story, Term, Taxonomy, Edition, Page, Site, SiteConfig, CrossLinkTargets, Storyline})
 
 
 def entity_key(obj: Any) -> str | None:
@@ -77,6 +78,7 @@ def entities(site: Site) -> dict[str, Any]:
         index.update((term.dep_key, term) for term in taxonomy.terms)
     index.update((edition.dep_key, edition) for edition in site.editions)
     index.update((page.dep_key, page) for page in site.pages)
+    index.update((line.dep_key, line) for line in site.storylines)
     return index
 
 
@@ -171,7 +173,7 @@ def _from_file(obj: Any, attribute: str) -> str:
 
 @dataclass
 class PageRecord:
-    reads: frozenset[int] | None  # ids into BuildState.pairs; None: untracked, always rendered
+    reads: array | None  # ids into BuildState.pairs, sorted; None: untracked, always rendered
     templates: tuple[str, ...]
     context: bytes
     sha: str  # of the bytes written
@@ -203,17 +205,16 @@ class BuildState:
         # strings and arrays instead (a 5,000-article state loads in a tenth of the time).
         return {
             "base": self.base, "compacted": self.compacted, "templates": self.templates,
-            "pairs": "\x1e".join(f"{key}\x1f{attribute}" for key, attribute in self.pairs),
+            "keys": [key for key, _ in self.pairs], "attributes": [attribute for _, attribute in self.pairs],
             "values": b"".join(value.ljust(16, b"\0")[:16] for value in self.values),
             "empty": [number for number, value in enumerate(self.values) if not value],
             "origins": self.origins,
-            "pages": [(rel, None if r.reads is None else array("I", sorted(r.reads)).tobytes(), r.templates, r.context, r.sha)
-                      for rel, r in self.pages.items()],
+            "pages": [(rel, r.reads, r.templates, r.context, r.sha) for rel, r in self.pages.items()],
         }
 
     def __setstate__(self, data: dict[str, Any]) -> None:
         self.base, self.compacted, self.templates = data["base"], data["compacted"], data["templates"]
-        self.pairs = [tuple(item.split("\x1f", 1)) for item in data["pairs"].split("\x1e")] if data["pairs"] else []
+        self.pairs = list(zip(data["keys"], data["attributes"]))
         blob = data["values"]
         self.values = [blob[i:i + 16] for i in range(0, len(blob), 16)]
         for number in data["empty"]:
@@ -221,8 +222,7 @@ class BuildState:
         self.origins = data["origins"]
         self.pages = {}
         for rel, reads, templates, context, sha in data["pages"]:
-            ids = None if reads is None else frozenset(array("I", reads))
-            self.pages[rel] = PageRecord(ids, templates, context, sha)
+            self.pages[rel] = PageRecord(reads, templates, context, sha)
 
 
 def template_fingerprints(env: jinja2.Environment, names: Iterable[str]) -> dict[str, bytes]:
@@ -306,7 +306,7 @@ class Skipper:
         if self._ids is None:
             self._ids = {pair: number for number, pair in enumerate(state.pairs)}
         ids = [state.pair_id(pair, self._ids) for pair in reads.attrs]
-        state.pages[rel] = PageRecord(frozenset(ids), tuple(sorted(reads.templates)), context, sha)
+        state.pages[rel] = PageRecord(array("I", sorted(ids)), tuple(sorted(reads.templates)), context, sha)
 
     def finish(self, kept: set[str]) -> BuildState:
         """The state after this build: records of the files the output now holds, every read
@@ -352,7 +352,7 @@ def _compact(state: BuildState) -> None:
     state.origins = [state.origins[old] for old in used]
     for rel, record in state.pages.items():
         if record.reads is not None:
-            state.pages[rel] = dataclasses.replace(record, reads=frozenset(renumber[old] for old in record.reads))
+            state.pages[rel] = dataclasses.replace(record, reads=array("I", sorted(renumber[old] for old in record.reads)))
     state.compacted = len(state.pairs)
 
 

@@ -644,12 +644,17 @@ def check_output_paths(site: Site, out_dir: Path, diags: Diagnostics) -> None:
     name_max, path_max = fs_limits(out_dir)
     root = os.path.abspath(out_dir)
     base = max(len(os.fsencode(root)), len(os.fsencode(os.path.dirname(root))) + 1 + _STAGING_NAME_LENGTH)
+    reported: set[bytes] = set()  # a tag's page and its feed share the folder: one error, at the page
     for page in site.pages:
         rel = output_file(page.path).encode("utf-8", "surrogateescape")
         longest = max(rel.split(b"/"), key=len)
         whole = base + 1 + len(rel)
         if len(longest) <= name_max and whole < path_max:
             continue
+        folder = rel.rsplit(b"/", 1)[0]
+        if longest in reported or folder in reported:
+            continue
+        reported.update((longest, folder))
         where, line, what = _page_source(page)
         if len(longest) > name_max:
             diags.error(where, line, f"{what} is too long for a file name: `{_short(longest.decode('utf-8', 'replace'))}` "

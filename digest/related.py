@@ -23,7 +23,6 @@ import math
 from bisect import bisect_left, insort
 from collections.abc import Hashable, Iterable, Mapping
 from itertools import combinations
-from typing import Any
 
 _SCALE = 1_000_000  # weights are log(N/df) in millionths: integers add up exactly
 # Combinations are indexed over at most this many common tags per article (its heaviest ones):
@@ -161,23 +160,13 @@ def _best(when: float, mine: frozenset[int], rare: list[set[int]], heavy: tuple[
     return top
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
 def _timestamp(value: float | dt.datetime) -> float:
-    return value.timestamp() if isinstance(value, dt.datetime) else float(value)
-
-
-def auto_related(
-    articles: Iterable[Any],
-    *,
-    limit: int = 5,
-    max_share: float = 0.25,
-    exclude: Mapping[str, Iterable[str]] | None = None,
-) -> dict[str, list[str]]:
-    """Convenience form over article-like objects with `slug`, `date`, `tags` (and optionally
-    `related`: slugs listed there are treated as explicit links and not repeated)."""
-    items = list(articles)
-    tags = {a.slug: [" ".join(str(t).split()).casefold() for t in a.tags] for a in items}
-    dates = {a.slug: a.date for a in items}
-    if exclude is None:
-        exclude = {a.slug: [t for t in (str(getattr(r, "target", r)) for r in (getattr(a, "related", None) or ())) if t in tags]
-                   for a in items}
-    return related_by_tags(tags, dates, limit=limit, max_share=max_share, exclude=exclude)
+    # Only differences between dates matter here. datetime.timestamp() asks the C library for a
+    # naive date's local offset and overflows at year 1 or 9999; subtraction works for any date.
+    if isinstance(value, dt.datetime):
+        aware = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+        return (aware - _EPOCH).total_seconds()
+    return float(value)

@@ -95,12 +95,21 @@ def make_environment(site_root: Path, bytecode_cache: jinja2.BytecodeCache | Non
         keep_trailing_newline=True,
         bytecode_cache=bytecode_cache,
     )
-    env.filters["isodate"] = lambda d: d.isoformat()
+    env.filters["isodate"] = isodate
     env.filters["longdate"] = _long_date
     env.filters["tojson_ld"] = _json_ld
     env.filters["annotation_parts"] = annotation_parts  # splits a body where side-notes go
     env.filters.update(FILTERS)  # the theme's pure filters (digest/filters.py)
     return env
+
+
+def isodate(value: dt.date | dt.datetime) -> str:
+    """RFC 3339 / HTML `datetime`: an offset in whole minutes. Zones before standard time had offsets
+    in seconds (Europe/Copenhagen's mean time, +00:50:20), which neither format allows: such a
+    moment is written in UTC instead, the same instant."""
+    if isinstance(value, dt.datetime) and value.utcoffset() is not None and value.utcoffset() % dt.timedelta(minutes=1):
+        return value.astimezone(dt.UTC).isoformat()
+    return value.isoformat()
 
 
 @lru_cache(maxsize=4096)

@@ -97,10 +97,22 @@ _CLEANER = nh3.Cleaner(
 )
 
 
+# A tree the HTML parser built from broken markup can serialize to markup that parses into another
+# tree (`<h1><h1>` nested): what a browser builds from the output must be what was checked, so the
+# cleaner runs again on its own output until nothing changes (two passes in practice).
+_MAX_PASSES = 4
+
+
 def sanitize_html(fragment: str) -> str:
-    """`fragment` reduced to the allow-list: safe to put in any page or feed as it is."""
-    cleaned = _CLEANER.clean(fragment)
-    return CONTROL_CHARS.sub("", cleaned).replace("&nbsp;", "\u00a0")
+    """`fragment` reduced to the allow-list: safe to put in any page or feed as it is, and parsed by
+    a browser into exactly the tree that was checked."""
+    cleaned = CONTROL_CHARS.sub("", _CLEANER.clean(fragment)).replace("&nbsp;", "\u00a0")
+    for _ in range(_MAX_PASSES):
+        again = CONTROL_CHARS.sub("", _CLEANER.clean(cleaned)).replace("&nbsp;", "\u00a0")
+        if again == cleaned:
+            return cleaned
+        cleaned = again
+    return cleaned
 
 
 def clean_text(text: str) -> str:

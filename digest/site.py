@@ -341,19 +341,21 @@ def _build_taxonomy(name: str, stories: list[Story], config: SiteConfig, urls: U
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     carriers: dict[str, list[Story]] = defaultdict(list)
     where: dict[str, tuple[str, int]] = {}
+    keys_of: dict[int, list[str]] = {}  # story -> its terms' keys, in the order written
     for story in reversed(stories):  # oldest first, so `where` names the first use
         values, line = term_values(story.article, name)
-        seen: set[str] = set()
+        keys: list[str] = []
         for value in values:
             value = " ".join(value.split())
             value = alias_of.get(tag_key(value), value)
             key = tag_key(value)
-            if key in seen:
+            if key in keys:
                 continue
-            seen.add(key)
+            keys.append(key)
             spellings[key][value] += 1
             carriers[key].append(story)
             where.setdefault(key, (story.article.path, line))
+        keys_of[id(story)] = keys
     taxonomy = Taxonomy(name=name, url=urls.taxonomy(name))
     by_slug: dict[str, tuple[str, Term]] = {}
     for key in sorted(spellings):
@@ -375,15 +377,9 @@ def _build_taxonomy(name: str, stories: list[Story], config: SiteConfig, urls: U
         by_slug[slug] = (key, term)
         taxonomy.terms.append(term)
     taxonomy.terms.sort(key=lambda t: (tag_key(t.name), t.slug))
-    by_key = {tag_key(t.name): t for t in taxonomy.terms}
+    by_key = {key: term for key, term in by_slug.values()}
     for story in stories:
-        values, _ = term_values(story.article, name)
-        terms = []
-        for value in values:
-            term = by_key.get(tag_key(alias_of.get(tag_key(value), value)))
-            if term is not None and term not in terms:
-                terms.append(term)
-        story.terms[name] = terms
+        story.terms[name] = [by_key[key] for key in keys_of[id(story)] if key in by_key]
     if name == "tags":
         for alias_key, canonical in alias_of.items():
             term = by_key.get(tag_key(canonical))

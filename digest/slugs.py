@@ -25,6 +25,7 @@ def is_valid_article_slug(slug: str) -> bool:
     return bool(ARTICLE_SLUG.match(slug))
 
 
+@lru_cache(maxsize=65536)
 def tag_key(name: str) -> str:
     """Tags that differ only in case or spacing are one tag."""
     return " ".join(name.split()).casefold()

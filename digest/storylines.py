@@ -45,6 +45,11 @@ class Storyline:
     days: int = 0  # distinct edition days it spans
 
     @property
+    def dep_key(self) -> str:
+        """Its name across builds (digest.incremental): the running story that starts with this article."""
+        return "l:" + self.stories[0].article.slug
+
+    @property
     def first(self) -> Story:
         return self.stories[0]
 

@@ -15,8 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
+
+# `pytest --hypothesis-profile=long`: a deep run of every property test that leaves its number of
+# cases to the profile (the fuzzer in tests/test_fuzz_build.py, the incremental equivalence...).
+# Without it, Hypothesis' default profile keeps the suite at CI speed.
+settings.register_profile("long", max_examples=3000, deadline=None)
+
 # The shared importer corpus lives beside the checkout (CI has it, a contributor's clone does
 # not). DIGEST_CORPUS=/nonexistent runs the suite as such a clone would; DIGEST_CORPUS=DIR
 # points at a copy elsewhere.

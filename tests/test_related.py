@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import random
 import re
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.related import ALWAYS_COUNTS, auto_related, related_by_tags, weights
+from digest.related import ALWAYS_COUNTS, related_by_tags, weights
 from tests.conftest import article, build, write_site
 
 SITE_YAML = "title: Related test\ntimezone: UTC\nbase_url: https://news.example.org/\n"
@@ -179,17 +178,6 @@ def test_index_search_equals_comparing_every_pair(seed: int) -> None:
     exclude = {s: rng.sample(slugs, min(2, n)) for s in slugs if rng.random() < 0.2}
     limit, share = rng.randint(1, 6), rng.choice([0.1, 0.25, 0.5, 1.0])
     assert related_by_tags(tags, dates, limit=limit, max_share=share, exclude=exclude) == _brute(tags, dates, limit, share, exclude)
-
-
-def test_auto_related_accepts_article_like_objects() -> None:
-    class Item:
-        def __init__(self, slug, tags, when, related=()):
-            self.slug, self.tags, self.related = slug, tags, related
-            self.date = dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=when)
-
-    items = [Item("a", ["Rare"], 0, related=["b"]), Item("b", ["rare"], 1), Item("c", ["RARE "], 5)]
-    items += [Item(f"p{i}", ["x"], 0) for i in range(12)]  # "rare" is then on 3 of 15
-    assert auto_related(items)["a"] == ["c"]  # tags compared case-insensitively; listed `b` not repeated
 
 
 # ---- automatic relations on a built site ----------------------------------------------------

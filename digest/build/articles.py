@@ -32,6 +32,7 @@ from ..config import SiteConfig
 from ..content import Article, load_article
 from ..diagnostics import Diagnostic, Diagnostics
 from ..fsguard import read_problem, read_regular_file
+from ..limits import check_size
 from ..markup import RenderedArticle, render_article
 from ..markup.crosslinks import place_in_file
 from .sources import code_fingerprint
@@ -241,6 +242,10 @@ def load_articles(config: SiteConfig, files: list[tuple[str, Path]], store: Arti
             stat = path.stat()
         except OSError:
             continue  # deleted while we were listing
+        too_big = check_size(rel, stat.st_size, config)  # from stat: an oversized file is never read
+        if too_big is not None:
+            diags.extend([too_big])
+            continue
         present.add(rel)
         record = store.records.get(rel)
         if record is not None and record.matches(stat.st_mtime_ns, stat.st_size):

@@ -18,6 +18,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass, field
+from functools import lru_cache
 from xml.etree import ElementTree
 
 import markdown
@@ -27,7 +28,7 @@ from ..config import MarkdownOptions, SiteConfig
 from ..content import Annotation, Article
 from ..diagnostics import Diagnostic
 from ..sanitize import sanitize_html
-from . import crosslinks
+from . import crosslinks, guards
 from .annotations import SENTINEL, AnchorResult, AnnotationAnchorer, side_note_html
 from .crosslinks import CrossRef
 from .entry import entry_html
@@ -64,17 +65,16 @@ class _ProtectMarkers(Treeprocessor):
                 element.set("href", guard + href[len(crosslinks.MARKER):])
 
 
-_instances: dict[tuple[str, bool], markdown.Markdown] = {}
-
-
 def _markdown(options: MarkdownOptions, *, allow_html: bool) -> markdown.Markdown:
-    """One reusable Markdown instance per (options, mode) in each process: construction costs
-    more than converting a short note."""
-    key = (json.dumps([options.extensions, options.extension_configs], sort_keys=True, default=str), allow_html)
-    md = _instances.get(key)
-    if md is None:
-        md = _instances[key] = _new_markdown(options, allow_html=allow_html)
-    return md
+    """One reusable Markdown instance per (extensions, mode) in each process: construction costs
+    more than converting a short note. (Instances are reset before every conversion.)"""
+    return _markdown_for(json.dumps([options.extensions, options.extension_configs], sort_keys=True, default=str), allow_html)
+
+
+@lru_cache(maxsize=8)
+def _markdown_for(extensions: str, allow_html: bool) -> markdown.Markdown:
+    names, configs = json.loads(extensions)
+    return _new_markdown(MarkdownOptions(extensions=tuple(names), extension_configs=configs), allow_html=allow_html)
 
 
 def new_markdown(options: MarkdownOptions) -> markdown.Markdown:
@@ -93,6 +93,7 @@ def _new_markdown(options: MarkdownOptions, *, allow_html: bool) -> markdown.Mar
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
     md.treeprocessors.register(_TableAlignment(md), "table_alignment", 0)
+    guards.install(md)  # bounded time on hostile text (digest/markup/guards.py)
     crosslinks.install(md)
     md.digest_nonce = ""  # type: ignore[attr-defined]
     anchorer = AnnotationAnchorer(md)
@@ -213,6 +214,24 @@ def _convert_body(article: Article, config: SiteConfig) -> tuple[str, AnchorResu
 
 
 def render_article(article: Article, config: SiteConfig) -> RenderedArticle:
+    """The article's HTML, or an error (no traceback, no endless wait) where Markdown would take
+    too long or recurse too deep on its text (see digest/markup/guards.py)."""
+    problem = guards.check_source(article.body)
+    try:
+        if problem is None:
+            return _render_article(article, config)
+    except guards.MarkupTooComplex as exc:
+        problem = exc
+    except RecursionError:
+        problem = guards.MarkupTooComplex("Markdown structures nest too deeply to convert (such as hundreds of "
+                                          "nested lists, quotes or definitions): flatten them")
+    _markdown_for.cache_clear()  # an interrupted conversion may leave an instance half-reset
+    line = guards.line_of(problem.excerpt, article) if problem.excerpt else article.body_line
+    return RenderedArticle(body_html="", summary="", editor_note_html="",
+                           diagnostics=(Diagnostic(article.path, line, "error", problem.message),))
+
+
+def _render_article(article: Article, config: SiteConfig) -> RenderedArticle:
     body_html, anchoring, refs = _convert_body(article, config)
     text = html_to_text(body_html)
     if article.summary:

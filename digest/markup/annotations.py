@@ -19,7 +19,6 @@ every comment the author wrote, so only the anchorer can place a side-note.
 from __future__ import annotations
 
 import bisect
-import difflib
 import html
 import re
 from collections.abc import Callable, Sequence
@@ -30,6 +29,7 @@ from xml.etree import ElementTree
 from markdown.treeprocessors import Treeprocessor
 
 from ..content import Annotation
+from .nearest import PassageIndex
 
 SENTINEL = "digest-annotation"
 _SENTINEL_RE = re.compile(r"<!--" + SENTINEL + r" (\d+)-->")
@@ -207,6 +207,7 @@ class _Document:
         self.segments: list[_Segment] = []
         self.blocks: set[ElementTree.Element] = {root}
         self._current: list[_Piece] = []
+        self._passages: PassageIndex | None = None
         self._block(root)
         self._flush()
 
@@ -329,28 +330,10 @@ class _Document:
 
     def closest(self, quote: str) -> str:
         """The passage of the body most like `quote`, to show in the error message."""
-        size = max(1, len(quote.split()))
-        best, best_score = "", 0.0
-        matcher = difflib.SequenceMatcher(autojunk=False)
-        matcher.set_seq2(quote)
-        for number, segment in enumerate(self.segments):
-            text = segment.norm
-            words = [m.span() for m in re.finditer(r"\S+", text)]
-            for width in (size - 1, size, size + 1):
-                if width < 1:
-                    continue
-                for i in range(max(1, len(words) - width + 1)):
-                    window = words[i:i + width]
-                    if not window:
-                        continue
-                    start, end = window[0][0], window[-1][1]
-                    matcher.set_seq1(text[start:end])
-                    if matcher.real_quick_ratio() <= best_score or matcher.quick_ratio() <= best_score:
-                        continue
-                    score = matcher.ratio()
-                    if score > best_score:
-                        best, best_score = self.display(number, start, end), score
-        return best
+        if self._passages is None:  # built once, for the first quote that is not found
+            self._passages = PassageIndex([segment.norm for segment in self.segments])
+        found = self._passages.closest(quote)
+        return self.display(*found) if found else ""
 
     def joined_contains(self, quote: str) -> bool:
         """Whether the quote occurs once block boundaries are read as spaces."""

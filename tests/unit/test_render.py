@@ -96,3 +96,14 @@ def test_an_empty_site_has_a_valid_dated_feed(tmp_path: Path) -> None:
     data, _ = Renderer(site).render(_page(site, "feed.xml"))
     feed = feedparser.parse(data)
     assert not feed.bozo and feed.entries == [] and feed.feed.updated == "1970-01-01T00:00:00+00:00"
+
+
+def test_machine_readable_dates_have_whole_minute_offsets() -> None:
+    from zoneinfo import ZoneInfo
+
+    from digest.render import isodate
+
+    old = dt.datetime(1850, 1, 1, 12, tzinfo=ZoneInfo("Europe/Copenhagen"))  # local mean time: +00:50:20
+    assert isodate(old) == "1850-01-01T11:09:40+00:00"
+    assert isodate(dt.datetime(2026, 3, 2, 9, tzinfo=ZoneInfo("Europe/Copenhagen"))) == "2026-03-02T09:00:00+01:00"
+    assert isodate(dt.date(2026, 3, 2)) == "2026-03-02"
