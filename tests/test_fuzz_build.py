@@ -246,9 +246,12 @@ def _as_browser_reads(url: str) -> str:
 
 
 def _theme_script(src: str | None) -> bool:
-    """The theme's own scripts (templates/static/*.js, linked relatively) are the only ones allowed."""
+    """The theme's own scripts (templates/static/*.js, linked relatively) are the only ones allowed,
+    with Pagefind's UI from the site's own search index (pagefind/pagefind-ui.js, digest/search.py)."""
     if not src or ":" in src:
         return False
+    if src.endswith("pagefind/pagefind-ui.js") and src.removesuffix("pagefind/pagefind-ui.js").replace("../", "") in ("", "/"):
+        return True
     name = src.rsplit("static/", 1)[-1] if "static/" in src else ""
     return bool(name) and "/" not in name and (REPO / "templates" / "static" / name).is_file() and name.endswith(".js")
 
