@@ -14,7 +14,7 @@ from .diagnostics import Diagnostic
 from .fsguard import escape_name
 from .importers.registry import FormatChoices
 from .output import out_dir_problem
-from .search import search_note
+from .search import OFF_NOTE
 
 COMMANDS = ("build", "serve", "import")
 
@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=5500, help="port (default: 5500)")
     s.add_argument("--open", action="store_true", help="open the site in a browser")
     s.add_argument("--no-drafts", action="store_true", help="hide drafts (shown by default while previewing)")
+    s.add_argument("--search", action="store_true", help="build the search index too (off in the preview: it re-indexes "
+                   "every article after each edit)")
     s.add_argument("--out", type=Path, help="folder for the preview files (default: SITE/.cache/preview-PORT; "
                    "public/ is left to `build`)")
 
@@ -98,8 +100,8 @@ def run_build(args: argparse.Namespace) -> int:
     prefix = display_prefix(args.site)
     for diagnostic in result.diagnostics:
         print(format_diagnostic(diagnostic, prefix), file=sys.stderr)
-    if result.ok and (note := search_note()):
-        print(note)
+    if result.ok and not result.search:
+        print(OFF_NOTE)
     print(result.summary(), file=sys.stderr if not result.ok else sys.stdout)
     return 0 if result.ok else 1
 

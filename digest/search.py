@@ -79,23 +79,17 @@ def find_indexer() -> Indexer | None:
     return Indexer(executable, f"{executable}|{stat.st_size}|{stat.st_mtime_ns}")
 
 
-def search_note() -> str | None:
-    """The line a build prints about search: only when it is off."""
-    return None if find_indexer() is not None else OFF_NOTE
-
-
 def search_page(site: Site, feed: FeedLink | None) -> Page:
-    """The search page: Pagefind's UI when an index is built, else a note that search is off."""
+    """The search page: Pagefind's UI when this build makes an index, else a note that search is off."""
     from .site import Page  # site.py plans this page: imported here to avoid a cycle
 
-    context = {"search_available": find_indexer() is not None, "search_has_articles": bool(site.stories)}
+    context = {"search_available": site.search, "search_has_articles": bool(site.stories)}
     return Page(SEARCH_PATH, "search.html", "search", "Search", context, feed=feed)
 
 
-def search_identity() -> str:
+def search_identity(indexer: Indexer | None) -> str:
     """What about search a build's output depends on besides its inputs: which Pagefind, if any.
     Part of the input digest, so installing or removing Pagefind is never 'nothing changed'."""
-    indexer = find_indexer()
     return f"search:{INDEX_FORMAT}:{indexer.identity if indexer else 'off'}"
 
 
@@ -104,13 +98,12 @@ def indexed_files(site: Site) -> list[str]:
     return sorted(output_file(page.path) for page in site.pages if page.kind == "article")
 
 
-def index_site(site: Site, staged: StagedOutput) -> list[Diagnostic]:
+def index_site(site: Site, staged: StagedOutput, indexer: Indexer | None) -> list[Diagnostic]:
     """Add the search index of the staged build to `staged` (replacing the last build's).
 
     Call it once every page is staged. Returns problems (Pagefind failed or hung); the caller
     then discards the build, so a failed index never reaches the output folder.
     """
-    indexer = find_indexer()
     pages = indexed_files(site)
     if indexer is None or not pages or any(rel not in staged.entries for rel in pages):
         return []  # search off, nothing to search, or the build already failed

@@ -104,7 +104,9 @@ def serve(args: argparse.Namespace) -> int:
     # One preview folder per port, kept between runs: the same port gives the same base_url, so a
     # restarted server re-renders only what changed since, and shows the last preview meanwhile.
     out = getattr(args, "out", None) or site / ".cache" / f"preview-{port}"
-    options = BuildOptions(site=site, out=out, base_url=url, drafts=not args.no_drafts)
+    # Search re-indexes every article page after any edit (seconds per thousand articles): the
+    # preview leaves it off unless asked, so a save shows at once.
+    options = BuildOptions(site=site, out=out, base_url=url, drafts=not args.no_drafts, search=getattr(args, "search", False))
     state = PreviewState(out_dir=out)
     try:
         return _run(options, state, hosts, sockets, url, open_browser=args.open)

@@ -215,6 +215,7 @@ class Site:
     archive_url: str = ""
     tag_uri: str = "tag:localhost,"  # feed entry ids: tag:<host>,<day>:<base path><slug>
     base_path: str = "/"
+    search: bool = False  # this build makes a search index (digest.search)
     dep_key = "site"
 
     @property
@@ -284,7 +285,7 @@ class RelatedMemo:
 
 
 def build_site(config: SiteConfig, entries: list[tuple[Article, RenderedArticle, str]], diags: Diagnostics,
-               related_memo: RelatedMemo | None = None) -> Site:
+               related_memo: RelatedMemo | None = None, search: bool = False) -> Site:
     """Assemble the graph from (article, rendered, content key) entries. Problems go to `diags`;
     the returned Site is only usable without errors."""
     urls = Urls(config)
@@ -312,7 +313,7 @@ def build_site(config: SiteConfig, entries: list[tuple[Article, RenderedArticle,
     editions = _build_editions(stories, urls)
     base = urlsplit(config.base_url or "")
     site = Site(config, urls, stories, by_slug, taxonomies, editions, xrefs=xrefs, archive_url=urls.archive(),
-                tag_uri=f"tag:{(base.hostname or 'localhost').lower()},", base_path=base.path or "/")
+                tag_uri=f"tag:{(base.hostname or 'localhost').lower()},", base_path=base.path or "/", search=search)
     arrange_days(site, diags)
     add_storylines(site)
     add_time_views(site)

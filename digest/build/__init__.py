@@ -32,7 +32,7 @@ from ..incremental import (
 )
 from ..output import MANIFEST, check_output_paths
 from ..render import TemplateCodeCache
-from ..search import search_identity
+from ..search import find_indexer, search_identity
 from ..site import RelatedMemo, Site, build_site
 from .articles import ArticleStore, LoadStats, load_articles
 from .pages import write_output
@@ -50,6 +50,7 @@ class BuildOptions:
     base_url: str | None = None
     drafts: bool = False
     strict: bool = False
+    search: bool = True  # make the search index when Pagefind is installed (serve leaves it off)
 
     @property
     def out_dir(self) -> Path:
@@ -68,6 +69,7 @@ class BuildResult:
     out: str = "public/"
     rendered: list[str] = field(default_factory=list)  # output files rendered (not skipped) by this build
     loaded: LoadStats = field(default_factory=LoadStats)  # how each content file was read (or not)
+    search: bool = False  # a search index was made (or kept)
 
     @property
     def ok(self) -> bool:
@@ -118,7 +120,9 @@ def _build(options: BuildOptions, jobs: int, progress: Progress, cache: ProcessC
         diags.error("content", 0, f"no content/ folder in {config.root.resolve()}")
 
     sources = list_sources(config, diags)
-    inputs = input_digest(code_fingerprint() + search_identity(), options, sources.snapshot(options.site / "site.yaml"))
+    indexer = find_indexer() if options.search else None
+    result.search = indexer is not None
+    inputs = input_digest(code_fingerprint() + search_identity(indexer), options, sources.snapshot(options.site / "site.yaml"))
     state_path = state_file(config.root, out_dir)
     last_path = state_path.with_suffix(".last") if state_path is not None else None
     last = load_last_build(last_path)
@@ -138,7 +142,7 @@ def _build(options: BuildOptions, jobs: int, progress: Progress, cache: ProcessC
     cache_dir = cache_folder(config.root)
     related_path = cache_dir / "related.pickle" if cache_dir is not None else None
     related = cache.for_site("related", config.root, lambda: _loaded(related_path, RelatedMemo))
-    site = build_site(config, entries, diags, related)
+    site = build_site(config, entries, diags, related, search=indexer is not None)
     check_output_paths(site, out_dir, diags)
     if not site.has_feeds:
         diags.warning("site.yaml", 0, "no base_url: feed.xml, the tag feeds, sitemap.xml and robots.txt are left out "
@@ -152,7 +156,8 @@ def _build(options: BuildOptions, jobs: int, progress: Progress, cache: ProcessC
     previous = cache.for_site("state:" + str(out_dir.resolve()), config.root, lambda: _StateSlot(state_path))
     compiled = cache.shared("templates", TemplateCodeCache)
     compiled.folder = cache_folder(config.root, "templates")
-    written = write_output(site, sources.static, out_dir, previous.load(), code_fingerprint(), compiled, diags, jobs, progress)
+    written = write_output(site, sources.static, out_dir, previous.load(), code_fingerprint(), compiled, diags, jobs, progress,
+                           indexer)
     stage("pages")
     if diags.errors:
         return _failed(result, diags)

@@ -21,7 +21,7 @@ from ..fsguard import display_path, read_source
 from ..incremental import BuildState, Reads, Skipper, page_context
 from ..output import OutputError, StagedOutput
 from ..render import Renderer, TemplateProblem
-from ..search import index_site
+from ..search import Indexer, index_site
 from ..site import Page, Site
 from ..sitemap import sitemap_files
 from ..urls import output_file
@@ -56,7 +56,8 @@ RenderOutcome = tuple[str, str, bool, Reads] | TemplateProblem
 
 
 def write_output(site: Site, static: dict[str, Path], out_dir: Path, state: BuildState | None, base: str,
-                 bytecode: jinja2.BytecodeCache | None, diags: Diagnostics, jobs: int, progress: Progress) -> Written:
+                 bytecode: jinja2.BytecodeCache | None, diags: Diagnostics, jobs: int, progress: Progress,
+                 indexer: Indexer | None = None) -> Written:
     """Render, stage and commit; on any error nothing in `out_dir` changes."""
     result = Written()
     try:
@@ -100,7 +101,7 @@ def write_output(site: Site, static: dict[str, Path], out_dir: Path, state: Buil
             if data is not None:
                 staged.add(site_path, data)
         if not diags.errors:
-            diags.extend(index_site(site, staged))  # search: Pagefind indexes the staged article pages
+            diags.extend(index_site(site, staged, indexer))  # search: Pagefind indexes the staged article pages
         if diags.errors:
             staged.discard()
             return result
