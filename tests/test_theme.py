@@ -60,9 +60,9 @@ def test_a_day_has_a_lead_compact_cards_and_briefs(built_example: Path) -> None:
 def test_times_only_under_a_day_heading_and_the_site_name_once(built_example: Path) -> None:
     html = _html(built_example, "index.html")
     river = _between(html, '<div class="river">', '<aside class="side-column"')
-    # Cards give the time only: the day heading above them gives the date.
-    for stamp in re.findall(r'<p class="byline">.*?<time datetime="[^"]+">([^<]+)</time>', river, re.DOTALL):
-        assert re.fullmatch(r"\d\d:\d\d", stamp), stamp
+    # Cards give the time and its zone only: the day heading above them gives the date.
+    stamps = re.findall(r'<p class="byline">.*?<time datetime="[^"]+">([^<]+)</time>', river, re.DOTALL)
+    assert stamps and all(re.fullmatch(r"\d\d:\d\d (CET|CEST)", stamp) for stamp in stamps), stamps
     visible = re.sub(r"<[^>]+>", " ", html[html.index("<body"):])
     assert visible.count("Harwick Harbour Digest") == 1
     assert '<h1 class="site-title">' in html
