@@ -77,7 +77,7 @@ def serve_rebuilder(site: Path, out: Path) -> Callable[[list[Path]], object]:
     from digest.build import BuildOptions
     from digest.serve import Rebuilder
 
-    rebuilder = Rebuilder(BuildOptions(site=site, out=out, drafts=True))
+    rebuilder = Rebuilder(BuildOptions(site=site, out=out, drafts=True, search=False))  # as `serve` runs
     rebuilder.rebuild(None)
     root = site.resolve()
 

@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--drafts", action="store_true", help="include articles marked `draft: true`")
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
     b.add_argument("--quiet", action="store_true", help="print only problems and the summary")
+    b.add_argument("--no-search", action="store_true", help="skip the search index (Pagefind) for a quicker build")
     b.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
                    help="worker processes for large builds (default: all cores)")
 
@@ -92,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    options = BuildOptions(site=args.site, out=args.out, base_url=args.base_url, drafts=args.drafts, strict=args.strict)
+    options = BuildOptions(site=args.site, out=args.out, base_url=args.base_url, drafts=args.drafts, strict=args.strict,
+                           search=not args.no_search)
     progress = ProgressLine(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
     result = build(options, jobs=args.jobs, progress=progress)
     if progress:
@@ -100,7 +102,7 @@ def run_build(args: argparse.Namespace) -> int:
     prefix = display_prefix(args.site)
     for diagnostic in result.diagnostics:
         print(format_diagnostic(diagnostic, prefix), file=sys.stderr)
-    if result.ok and not result.search:
+    if result.ok and not result.search and not args.no_search:
         print(OFF_NOTE)
     print(result.summary(), file=sys.stderr if not result.ok else sys.stdout)
     return 0 if result.ok else 1
