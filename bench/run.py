@@ -196,6 +196,9 @@ def bench_ours(base: Path, n: int, seed: int, repeat: int, jobs: int | None, res
             if page is None or marker not in page.read_text(errors="replace"):
                 row.note = "edited page not found or not updated"
             article.write_text(original)
+            # As at generation: the next cold build must not start within the clock's racy window of a
+            # save (RACY_NS, 2 s), or its no-change rebuild rightly refuses to trust size and time alone.
+            time.sleep(2.5)
             log(f"  ours N={n} #{i + 1}: cold {res['ours-cold'].seconds[-1]:.2f} s, "
                 f"no-change {res['ours-nochange'].seconds[-1]:.2f} s, edit {r.seconds * 1000:.0f} ms")
         clear(out, *caches)  # once: the cold build with the search index as well
