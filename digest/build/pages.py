@@ -124,17 +124,28 @@ def _render_all(job: _Job, indexes: list[int], jobs: int, progress: Progress) ->
             outcomes.extend(_render_slice(job, indexes[start:start + 50]))
             progress("pages", len(outcomes), len(indexes))
         return outcomes
+    # The main process renders a share itself, beside jobs - 1 forked workers: it holds the whole
+    # graph, and each worker copies much of it as reference counts are written, so one worker
+    # fewer is one copy less of the graph in memory (and no core sits waiting).
     PROCESS.forked_job = job
     try:
         context = multiprocessing.get_context("fork")
         size = max(8, min(200, len(indexes) // (jobs * 6)))
         slices = [indexes[i:i + size] for i in range(0, len(indexes), size)]
-        outcomes = []
-        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-            for part in pool.map(_render_in_worker, slices):
-                outcomes.extend(part)
-                progress("pages", len(outcomes), len(indexes))
-        return outcomes
+        own = set(range(0, len(slices), jobs))  # interleaved, so every process gets every kind of page
+        parts: dict[int, list[RenderOutcome]] = {}
+        done = 0
+        with ProcessPoolExecutor(jobs - 1, mp_context=context) as pool:
+            futures = {number: pool.submit(_render_in_worker, part) for number, part in enumerate(slices) if number not in own}
+            for number in sorted(own):
+                parts[number] = _render_slice(job, slices[number])
+                done += len(slices[number])
+                progress("pages", done, len(indexes))
+            for number, future in futures.items():
+                parts[number] = future.result()
+                done += len(slices[number])
+                progress("pages", done, len(indexes))
+        return [outcome for number in range(len(slices)) for outcome in parts[number]]
     finally:
         PROCESS.forked_job = None
 
