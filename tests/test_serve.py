@@ -16,7 +16,7 @@ import pytest
 
 from digest.watch import Watched, Watcher, changed_paths
 from tests.conftest import REPO, build, tree_state
-from tests.servehelp import TIMEOUT, Server, edit, wait_for
+from tests.servehelp import TIMEOUT, Server, edit, run_in_thread, wait_for
 
 ARTICLE = "content/water-rationing-announced.md"
 PAGE = "articles/water-rationing-announced/"
@@ -167,28 +167,10 @@ def test_a_css_change_reloads_only_the_stylesheet(example_site: Path) -> None:
             ws.close()
             return messages
 
-        css_message, page_message = _run_in_thread(session)
+        css_message, page_message = run_in_thread(session)
         assert css_message["command"] == "reload" and css_message["path"] == "style.css" and css_message["liveCSS"]
         assert page_message["path"] == "*"
         assert ".probe-rule" in server.get("static/style.css")[1]
-
-
-def _run_in_thread(coroutine_function):
-    """asyncio.run in a thread of its own: the session-wide Playwright fixture may own this thread's loop."""
-    box: dict = {}
-
-    def target() -> None:
-        try:
-            box["value"] = asyncio.run(coroutine_function())
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 # The watcher on its own, in-process.

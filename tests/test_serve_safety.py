@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from digest.serve import HostPolicy, status_page, terminal_safe
 from tests.conftest import REPO
-from tests.servehelp import TIMEOUT, RawResponse, Server, edit, raw_request, wait_for
+from tests.servehelp import TIMEOUT, RawResponse, Server, edit, raw_request, run_in_thread, wait_for
 
 ARTICLE = "content/water-rationing-announced.md"
 PAGE = "articles/water-rationing-announced/"
@@ -297,26 +297,9 @@ def test_malformed_websocket_messages_are_ignored(preview: Preview) -> None:
 
         return json.loads(answer)
 
-    answer = _run_in_thread(session)
+    answer = run_in_thread(session)
     assert answer["command"] == "hello"  # the connection survived every bad message
     preview.assert_healthy()
-
-
-def _run_in_thread(coroutine_function):
-    box: dict = {}
-
-    def target() -> None:
-        try:
-            box["value"] = asyncio.run(coroutine_function())
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 # --- Host policy on its own ---------------------------------------------------------------------

@@ -17,16 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..fsguard import file_kind
+
 # A source larger than this is refused: no article or feed is this big, and the parsers'
 # time grows with the size of what they are given.
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
 
-_KINDS = (
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
 _CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)])
 
 
@@ -81,7 +77,7 @@ def expand(source: Path) -> Iterator[Found]:
     elif stat.S_ISREG(info.st_mode):
         yield Found(source, True)
     else:
-        yield Found(source, True, f"not a regular file: {_kind(info.st_mode)}", "error")
+        yield Found(source, True, f"not a regular file: {file_kind(info.st_mode)}", "error")
 
 
 def _walk(folder: Path, root: Path, folders_seen: set[tuple[int, int]], files_seen: set[tuple[int, int]]) -> Iterator[Found]:
@@ -122,7 +118,7 @@ def _walk(folder: Path, root: Path, folders_seen: set[tuple[int, int]], files_se
                 files_seen.add(key)
                 yield Found(path, False)
         else:
-            yield Found(path, False, f"not a regular file: {_kind(info.st_mode)}; skipped")
+            yield Found(path, False, f"not a regular file: {file_kind(info.st_mode)}; skipped")
 
 
 def read_source(path: Path, limit: int = MAX_SOURCE_BYTES) -> bytes:
@@ -136,7 +132,7 @@ def read_source(path: Path, limit: int = MAX_SOURCE_BYTES) -> bytes:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise SourceProblem(f"not a regular file: {_kind(info.st_mode)}")
+            raise SourceProblem(f"not a regular file: {file_kind(info.st_mode)}")
         if info.st_size > limit:
             raise SourceProblem(f"too large to import ({info.st_size:,} bytes; the limit is {limit:,})")
         chunks, size = [], 0
@@ -154,10 +150,6 @@ def read_source(path: Path, limit: int = MAX_SOURCE_BYTES) -> bytes:
 
 def _identity(info: os.stat_result) -> tuple[int, int]:
     return info.st_dev, info.st_ino
-
-
-def _kind(mode: int) -> str:
-    return next((name for test, name in _KINDS if test(mode)), "not a file or folder")
 
 
 def _os_problem(exc: OSError, what: str) -> str:
