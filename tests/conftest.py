@@ -92,6 +92,18 @@ def article(title: str = "A story", date: str = "2026-03-02T09:00:00", body: str
     return "\n".join(lines + ["---", "", body, ""])
 
 
+def config_for(root: Path, text: str = "title: T\n"):
+    """The SiteConfig of a site.yaml holding `text`, written into `root` (which must load)."""
+    from digest.config import load_config
+    from digest.diagnostics import Diagnostics
+
+    (root / "site.yaml").write_text(text)
+    diags = Diagnostics()
+    config = load_config(root, diags)
+    assert config is not None, [d.format() for d in diags.items]
+    return config
+
+
 def tree_digest(folder: Path) -> dict[str, str]:
     """Every file under `folder` with its hash (and mtime-free), to prove nothing changed."""
     if not folder.exists():

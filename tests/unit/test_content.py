@@ -5,18 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from digest.config import load_config
 from digest.content import load_article
-from digest.diagnostics import Diagnostics
 from digest.markup import render_article, shorten
 
-
-def config_for(tmp_path: Path, text: str = "title: T\n"):
-    (tmp_path / "site.yaml").write_text(text)
-    diags = Diagnostics()
-    config = load_config(tmp_path, diags)
-    assert config is not None, [d.format() for d in diags.items]
-    return config
+from ..conftest import config_for
 
 
 def test_article_fields(tmp_path: Path) -> None:

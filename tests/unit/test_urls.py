@@ -6,17 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from digest.config import load_config
-from digest.diagnostics import Diagnostics
 from digest.urls import UnsafePath, Urls, output_file
 
-
-def config_for(tmp_path: Path, text: str = "title: T\n"):
-    (tmp_path / "site.yaml").write_text(text)
-    diags = Diagnostics()
-    config = load_config(tmp_path, diags)
-    assert config is not None, [d.format() for d in diags.items]
-    return config
+from ..conftest import config_for
 
 
 def test_urls(tmp_path: Path) -> None:
