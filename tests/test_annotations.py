@@ -302,7 +302,7 @@ def test_article_page_has_marker_side_note_and_list(note_site: Path) -> None:
     assert re.search(
         r'<mark aria-describedby="ann-1-note" class="annotation" data-annotation="1" data-kind="fact-check" id="ann-1">'
         r'waiting at anchor</mark></em><a class="annotation-marker" id="ann-1-marker" href="#ann-1-note" data-kind="fact-check" '
-        r'data-annotation="1"><span class="visually-hidden">Annotation </span><span class="annotation-badge">1</span>'
+        r'data-annotation="1" data-pagefind-ignore><span class="visually-hidden">Annotation </span><span class="annotation-badge">1</span>'
         r'<span class="visually-hidden"> \(Fact-check\)</span></a>', page)
     # Both notes come after the paragraph, never inside the sentence, in reading order.
     paragraph_end = page.index("the port said", page.index('<div class="article-body">'))

@@ -109,6 +109,12 @@ def test_index_holds_every_article_with_its_filters(example_site: Path) -> None:
         assert first_words in " ".join(text.split())
         assert "Editor’s note" not in text and "Read the original" not in text
         assert story.article.date.strftime("%H:%M") not in text
+        # Annotated words read on as in the text, and their notes are found, without the markers'
+        # labels ("Annotation 1 (Context)") or the notes' headings in excerpts.
+        assert re.search(r"Annotation \d|\(Context\)|\(Fact-check\)|Why: note", text) is None, text
+        for anchored in story.anchored:
+            note_words = " ".join(re.sub(r"<[^>]+>", " ", anchored.note_html).split()[:4])
+            assert note_words in " ".join(text.split()), (story.url, note_words)
     expected: dict[str, dict[str, set[str]]] = {"Tag": {}, "Source": {}, "Month": {}}
     for story in site.stories:
         url = "/" + story.url
