@@ -631,6 +631,7 @@ def check_output_paths(site: Site, out_dir: Path, diags: Diagnostics) -> None:
     (in the output folder, and in the staging folder a first build uses) within its path limit.
     An error names what made the path: an article's slug (at `slug:` or the file name), a tag or
     term (at the line listing it), or site.yaml for taxonomies, aliases and permalinks patterns."""
+    _check_one_page_per_file(site, diags)
     name_max, path_max = fs_limits(out_dir)
     root = os.path.abspath(out_dir)
     base = max(len(os.fsencode(root)), len(os.fsencode(os.path.dirname(root))) + 1 + _STAGING_NAME_LENGTH)
@@ -652,6 +653,27 @@ def check_output_paths(site: Site, out_dir: Path, diags: Diagnostics) -> None:
         else:
             diags.error(where, line, f"{what} makes the path of its page too long: {whole} bytes, and the file system "
                                      f"allows {path_max - 1} (shorten it, or build into a folder with a shorter path)")
+
+
+# Pages whose path a site's own content or settings chose: a collision is reported at their source.
+_CHOSEN_PATHS = ("article", "term", "alias", "taxonomy")
+
+
+def _check_one_page_per_file(site: Site, diags: Diagnostics) -> None:
+    """Two pages bound for one file (a taxonomy named `search` beside the search page, an alias
+    equal to a tag...) are an error at what chose the path, before anything is rendered."""
+    first_at: dict[str, object] = {}
+    for page in site.pages:
+        rel = output_file(page.path)
+        other = first_at.setdefault(rel, page)
+        if other is page:
+            continue
+        chosen, built_in = (other, page) if other.kind in _CHOSEN_PATHS and page.kind not in _CHOSEN_PATHS else (page, other)
+        where, line, what = _page_source(chosen)
+        _, _, against = _page_source(built_in)
+        if built_in.kind not in _CHOSEN_PATHS:
+            against = f"the {built_in.kind} page"
+        diags.error(where, line, f"{what} and {against} would both be written to {rel}: rename one")
 
 
 def _page_source(page) -> tuple[str, int, str]:

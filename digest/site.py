@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .calendar import Coverage, Month, add_time_views
-from .config import AnnotationKind, SiteConfig
+from .config import AnnotationKind, SiteConfig, describe
 from .content import Article, RelatedRef
 from .diagnostics import Diagnostics
 from .frontpage import arrange_days
@@ -322,15 +322,43 @@ def build_site(config: SiteConfig, entries: list[tuple[Article, RenderedArticle,
 
 
 def term_values(article: Article, taxonomy: str) -> tuple[list[str], int]:
-    """The raw values an article gives a taxonomy, and the line they were written on."""
+    """The values an article gives a taxonomy, and the line they were written on. Values that are
+    not text are left out here and reported by term_value_problems."""
     if taxonomy == "tags":
         return list(article.tags), article.line_of("tags")
-    value = getattr(article, taxonomy, None) if taxonomy in Article.__dataclass_fields__ else article.extra.get(taxonomy)
-    if isinstance(value, str):
-        return ([value] if value.strip() else []), article.line_of(taxonomy)
-    if isinstance(value, list):
-        return [str(v) for v in value if isinstance(v, (str, int)) and str(v).strip()], article.line_of(taxonomy)
-    return [], 0
+    value = _taxonomy_field(article, taxonomy)
+    items = value if isinstance(value, list) else [value]
+    terms = [text for text in map(_term_text, items) if text]
+    return terms, (article.line_of(taxonomy) if terms else 0)
+
+
+def term_value_problems(article: Article, taxonomy: str) -> list[tuple[int, str]]:
+    """(line, message) for each value of a taxonomy field that is not text or a number: such a
+    value would otherwise vanish from the site without a word. (Tags are checked as files are read.)"""
+    if taxonomy == "tags":
+        return []
+    value = _taxonomy_field(article, taxonomy)
+    if value is None or isinstance(value, str) or _term_text(value) is not None:
+        return []  # a blank `issue: ""` gives no term, as an empty list does
+    line = article.line_of(taxonomy)
+    if not isinstance(value, list):
+        message = f"`{taxonomy}` is a taxonomy (site.yaml `taxonomies`): give it text or a list of text, not {describe(value)}"
+        return [(line, message)]
+    line_of = getattr(value, "line_of", lambda index: line)
+    return [(line_of(index), f"{_singular(taxonomy)} {index + 1} is empty" if isinstance(item, str)
+             else f"{_singular(taxonomy)} {index + 1} must be text, not {describe(item)}")
+            for index, item in enumerate(value) if _term_text(item) is None]
+
+
+def _taxonomy_field(article: Article, taxonomy: str) -> Any:
+    return getattr(article, taxonomy, None) if taxonomy in Article.__dataclass_fields__ else article.extra.get(taxonomy)
+
+
+def _term_text(value: Any) -> str | None:
+    """A term's text from one value: text or a number (`issue: 12`); None for anything else."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def _build_taxonomy(name: str, stories: list[Story], config: SiteConfig, urls: Urls, diags: Diagnostics) -> Taxonomy:
@@ -344,6 +372,8 @@ def _build_taxonomy(name: str, stories: list[Story], config: SiteConfig, urls: U
     where: dict[str, tuple[str, int]] = {}
     keys_of: dict[int, list[str]] = {}  # story -> its terms' keys, in the order written
     for story in reversed(stories):  # oldest first, so `where` names the first use
+        for problem_line, message in term_value_problems(story.article, name):
+            diags.error(story.article.path, problem_line, message)
         values, line = term_values(story.article, name)
         keys: list[str] = []
         for value in values:

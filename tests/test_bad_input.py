@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import string
 from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .conftest import MINIMAL_SITE_YAML, article, build, tree_state, write_site
 
@@ -91,3 +98,51 @@ def test_template_error_paths_are_right_with_site_elsewhere(tmp_path: Path) -> N
     result = run_cli("build", "--site", "elsewhere/site", cwd=tmp_path)
     assert result.code == 1
     assert "elsewhere/site/templates/term.html:1: error: template error: 'nope' is undefined" in result.err
+
+
+# -- values of a site's own taxonomies -------------------------------------------------------------
+
+_TERM_TEXT = st.one_of(st.text(alphabet=string.ascii_letters, min_size=1, max_size=8), st.integers(0, 10**6))
+_NOT_TERM_TEXT = st.one_of(st.just(" "), st.booleans(), st.none(), st.dates(), st.just({"a": 1}), st.lists(st.integers(), max_size=2))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.one_of(_TERM_TEXT, st.none(), st.just(""), st.booleans(), st.dates(), st.just({"a": 1}),
+                       st.lists(st.one_of(_TERM_TEXT, _NOT_TERM_TEXT), max_size=4)))
+def test_a_taxonomy_value_is_a_term_or_an_error_never_lost(tmp_path_factory, value) -> None:
+    """Whatever a site's own taxonomy field holds, each text or number becomes a term with a page,
+    and anything else is an error at its line: no value disappears without a word."""
+    root = tmp_path_factory.mktemp("taxonomy")
+    front = yaml.safe_dump({"title": "A story", "date": "2026-03-02", "issue": value}, sort_keys=False)
+    site = write_site(root / "site", {"content/a.md": f"---\n{front}---\nBody.\n"},
+                      site_yaml="title: T\ntimezone: UTC\ntaxonomies: [tags, issue]\n")
+    run = build(site)
+    items = value if isinstance(value, list) else [value]
+    text_items = [str(item) for item in items if isinstance(item, (str, int)) and not isinstance(item, bool) and str(item).strip()]
+    if isinstance(value, list):
+        lost = len(text_items) < len(items)
+    else:
+        lost = not (value is None or isinstance(value, str) or text_items)
+    if lost:
+        assert run.code == 1, run.output
+        assert re.search(r"(^|/)content/a\.md:\d+: error: (`issue` is a taxonomy|issue \d+ (is empty|must be text))", run.err, re.MULTILINE), run.output
+    else:
+        assert run.code == 0, run.output
+        index = (site / "public/issue/index.html").read_text()
+        for text in text_items:
+            assert f'>{text} <span class="count">' in index, (text, run.output)
+
+
+@pytest.mark.parametrize(("taxonomy", "value", "expected"), [
+    ("search", "[x]", ("site.yaml: error: taxonomy `search` (taxonomies) and the search page would both be written to "
+                      "search/index.html: rename one")),
+    ("archive", "[x]", ("site.yaml: error: taxonomy `archive` (taxonomies) and the archive page would both be written to "
+                       "archive/index.html: rename one")),
+    ("digest", '["2026-03-02"]', ("content/a.md:4: error: digest `2026-03-02` and the edition page would both be written "
+                                 "to digest/2026-03-02/index.html: rename one")),
+])
+def test_two_pages_for_one_file_are_an_error_at_what_chose_the_path(tmp_path: Path, taxonomy: str, value: str,
+                                                                    expected: str) -> None:
+    site = _site_with_public(tmp_path, {"content/a.md": f"---\ntitle: A\ndate: 2026-03-02\n{taxonomy}: {value}\n---\nBody.\n"},
+                             site_yaml=f"title: T\ntimezone: UTC\ntaxonomies: [tags, {taxonomy}]\n")
+    _fails_with(site, expected)
