@@ -85,6 +85,14 @@ def write_site(root: Path, files: dict[str, str | bytes], site_yaml: str = MINIM
     return root
 
 
+def add_files(site: Path, files: dict[str, str | bytes]) -> None:
+    """Write `files` (site-relative path -> text or bytes) into an existing site."""
+    for name, data in files.items():
+        path = site / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data if isinstance(data, bytes) else data.encode())
+
+
 def article(title: str = "A story", date: str = "2026-03-02T09:00:00", body: str = "Body text.", **fields: str) -> str:
     """Front-matter + body; extra fields are YAML lines written as given (`tags="[a, b]"`)."""
     lines = ["---", f"title: {title!r}" if "'" not in title else f'title: "{title}"', f"date: {date}"]

@@ -11,7 +11,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .conftest import MINIMAL_SITE_YAML, article, build, tree_state, write_site
+from .conftest import MINIMAL_SITE_YAML, add_files, article, build, tree_state, write_site
 
 GOOD = article("A good story", body="Good body.", tags="[Ports]")
 
@@ -21,10 +21,7 @@ def _site_with_public(tmp_path: Path, files: dict[str, str | bytes], site_yaml: 
     site = write_site(tmp_path / "site", {"content/good.md": GOOD})
     first = build(site)
     assert first.code == 0, first.output
-    for name, data in files.items():
-        path = site / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data if isinstance(data, bytes) else data.encode())
+    add_files(site, files)
     if site_yaml is not None:
         (site / "site.yaml").write_text(site_yaml)
     return site

@@ -25,7 +25,7 @@ from digest.markup import guards
 from digest.markup.nearest import PassageIndex
 from digest.yamlsource import MAX_ALIAS_EXPANSION, MAX_NESTING, YamlError, load_yaml
 
-from .conftest import REPO, article, build, tree_state, write_site
+from .conftest import REPO, add_files, article, build, tree_state, write_site
 
 FIXTURE_SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -34,10 +34,7 @@ def _site(tmp_path: Path, files: dict[str, str | bytes], site_yaml: str = "title
     site = write_site(tmp_path / "site", {"content/good.md": article("A good story", body="Good body.")}, site_yaml)
     first = build(site)
     assert first.code == 0, first.output
-    for name, data in files.items():
-        path = site / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data if isinstance(data, bytes) else data.encode())
+    add_files(site, files)
     return site
 
 
