@@ -63,7 +63,7 @@ def display_path(path: str | os.PathLike[str], site_root: Path) -> str:
     escaped so a file name cannot garble or rewrite the terminal."""
     absolute = os.path.abspath(path)
     root = os.path.abspath(site_root)
-    shown = os.path.relpath(absolute, root) if _within(absolute, root) else absolute
+    shown = os.path.relpath(absolute, root) if within(absolute, root) else absolute
     return escape_name(shown.replace(os.sep, "/"))
 
 
@@ -74,7 +74,8 @@ def escape_name(name: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in raw)
 
 
-def _within(path: str, root: str) -> bool:
+def within(path: str, root: str) -> bool:
+    """`path` is `root` or lies under it (both absolute, normalised strings)."""
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
@@ -220,7 +221,7 @@ class SiteWalker:
             else:
                 self._report(path, level, f"broken symbolic link: `{escape_name(target)}` does not exist")
             return None
-        if not self.follow_outside and not any(_within(real, root) for root in self.allowed):
+        if not self.follow_outside and not any(within(real, root) for root in self.allowed):
             self._report(path, "warning", f"symbolic link to `{escape_name(real)}`, outside the site: not followed "
                                           f"({NOT_FOLLOWED_HINT})")
             return None

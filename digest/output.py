@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .fsguard import escape_name, file_kind, read_regular_file
+from .fsguard import escape_name, file_kind, read_regular_file, within
 from .urls import output_file
 
 if TYPE_CHECKING:
@@ -222,7 +222,7 @@ class StagedOutput:
         if site_root is not None:
             site = os.path.abspath(site_root)
             real_site = os.path.realpath(site)
-            if _within(out, site) and not _within(os.path.realpath(out), real_site):
+            if within(out, site) and not within(os.path.realpath(out), real_site):
                 raise OutputError(out_dir, f"leads out of the site through a symbolic link (to `{escape_name(os.path.realpath(out))}`); "
                                            "nothing was written: remove the link, or give --out explicitly")
         # The user's path may pass through links above the folder; below it, nothing is followed.
@@ -429,7 +429,7 @@ class _Commit:
             # too, what the first one left is still named somewhere.
             self._write_journal([rel for rel in staged.entries if rel not in (staged.previous or {})], self.stale)
             saved = os.path.join(self.aside, MANIFEST)
-            _hard_link_or_copy(manifest, saved)
+            hard_link_or_copy(manifest, saved)
             blocking = self._blocking()
             if blocking:  # the manifest stops claiming them first: it never names a missing file
                 kept = {rel: entry for rel, entry in (staged.previous or {}).items() if rel not in blocking}
@@ -493,7 +493,7 @@ class _Commit:
         return 1
 
     def _prune(self, folder: str) -> None:
-        while folder != self.root and _within(folder, self.root):
+        while folder != self.root and within(folder, self.root):
             st = _lstat(folder)
             if st is None or not stat.S_ISDIR(st.st_mode) or not _is_empty(folder):
                 return
@@ -535,13 +535,7 @@ class _Commit:
 
     def _link_aside(self, path: str) -> bool:
         self.kept = os.path.join(self.aside, str(next(self.counter)))
-        try:
-            os.link(path, self.kept)
-        except OSError as exc:
-            if exc.errno in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP):
-                return False  # a file system without hard links: set the old file aside instead
-            raise
-        return True
+        return _hard_link(path, self.kept)  # False: a file system without hard links, set the old file aside instead
 
     def _roll_back(self) -> bool:
         while self.undo:
@@ -556,10 +550,6 @@ class _Commit:
 def _manifest_json(entries: dict[str, tuple[str, str]]) -> bytes:
     files = {rel: list(entry) for rel, entry in sorted(entries.items())}
     return json.dumps({"format": MANIFEST_FORMAT, "files": files}, indent=0, ensure_ascii=False).encode()
-
-
-def _within(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _is_empty(folder: str) -> bool:
@@ -577,12 +567,23 @@ def _files_below(folder: str, rel: str) -> list[str]:
     return sorted(found)
 
 
-def _hard_link_or_copy(source: str, destination: str) -> None:
+_NO_HARD_LINKS = (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP)
+
+
+def _hard_link(source: str, destination: str) -> bool:
+    """Link `destination` to `source`'s inode; False where the file system has no hard links."""
     try:
-        os.link(source, destination)  # keeps the inode, so putting it back restores its mtime too
+        os.link(source, destination)
     except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP):
+        if exc.errno not in _NO_HARD_LINKS:
             raise
+        return False
+    return True
+
+
+def hard_link_or_copy(source: str, destination: str) -> None:
+    # A link keeps the inode, so putting it back restores its mtime too.
+    if not _hard_link(source, destination):
         shutil.copy2(source, destination)
 
 
@@ -719,12 +720,12 @@ def out_dir_problem(out: Path, site: Path) -> str | None:
     real_out, real_site = os.path.realpath(absolute), os.path.realpath(site)
     if real_out == real_site:
         return "is the site folder itself; the output needs a folder of its own (such as the default public/)"
-    if _within(real_site, real_out):
+    if within(real_site, real_out):
         return "contains the site folder; the output needs a folder of its own (such as the default public/)"
     for name in ("content", "templates", "static"):
-        if _within(real_out, os.path.join(real_site, name)):
+        if within(real_out, os.path.join(real_site, name)):
             return f"is inside the site's {name}/ folder, which the build reads"
-    if _within(real_out, os.path.realpath(THEME_DIR)):
+    if within(real_out, os.path.realpath(THEME_DIR)):
         return "is inside the built-in theme's folder, which the build reads"
     existing = absolute
     while not os.path.lexists(existing):

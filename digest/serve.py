@@ -37,6 +37,7 @@ from .build.articles import ArticleStore
 from .build.process import ProcessCache
 from .cli import display_prefix, format_diagnostic
 from .diagnostics import terminal_safe
+from .fsguard import within
 from .render import THEME_DIR
 from .watch import Watched, Watcher
 
@@ -508,7 +509,7 @@ def _resolve(out_dir: Path, path: str) -> tuple[Path, list[str]] | None:
         real = os.path.realpath(os.path.join(root, *parts))
     except (OSError, ValueError):
         return None
-    if real != root and not real.startswith(root + os.sep):
+    if not within(real, root):
         return None
     return Path(real), parts
 
