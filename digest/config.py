@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import markdown
 
 from .diagnostics import Diagnostics
-from .limits import parse_size
+from .limits import NAME_MAX, parse_size
 from .sanitize import clean_strings
 from .yamlsource import LineMap, YamlError, load_yaml
 
@@ -181,8 +181,8 @@ def permalink(name: str) -> Check:
             raise OptionError(f"`{{key}}` must be a relative folder path ending in `/`, such as `{DEFAULT_PERMALINKS[name]}`")
         # Output-folder boundary (issue 10): a literal folder name longer than a file name may be.
         longest = max(len(part.encode()) for part in re.sub(r"{\w+}", "", value).split("/"))
-        if longest > 255:
-            raise OptionError(f"`{{key}}` has a folder name of {longest} bytes; the file system allows 255")
+        if longest > NAME_MAX:
+            raise OptionError(f"`{{key}}` has a folder name of {longest} bytes; the file system allows {NAME_MAX}")
         return value
     return check
 

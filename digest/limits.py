@@ -15,6 +15,10 @@ from .diagnostics import Diagnostic
 if TYPE_CHECKING:
     from .config import SiteConfig
 
+# Portable file-system limits (POSIX NAME_MAX, Linux PATH_MAX): a name's and a whole path's bytes.
+# digest.output asks the output folder's own file system for the real ones where it can.
+NAME_MAX, PATH_MAX = 255, 4096
+
 _UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", re.IGNORECASE)
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .fsguard import escape_name, file_kind, read_regular_file, within
+from .limits import NAME_MAX, PATH_MAX
 from .urls import output_file
 
 if TYPE_CHECKING:
@@ -45,8 +46,6 @@ MANIFEST = ".digest-manifest.json"
 JOURNAL = ".digest-journal.json"
 STAGING_PREFIX = ".digest-staging-"
 MANIFEST_FORMAT = 2
-# Used when the file system does not say (pathconf): Linux's limits, the usual ones.
-NAME_MAX, PATH_MAX = 255, 4096
 # mkdtemp's folder beside the output folder, in which a first build stages the whole tree.
 _STAGING_NAME_LENGTH = len(STAGING_PREFIX) + 8
 

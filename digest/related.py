@@ -24,7 +24,7 @@ from bisect import bisect_left, insort
 from collections.abc import Hashable, Iterable, Mapping
 from itertools import combinations
 
-_SCALE = 1_000_000  # weights are log(N/df) in millionths: integers add up exactly
+WEIGHT_SCALE = 1_000_000  # weights are log(N/df) in millionths: integers add up exactly
 # Combinations are indexed over at most this many common tags per article (its heaviest ones):
 # results are exact for articles with no more common tags than this.
 MAX_COMMON = 6
@@ -35,7 +35,7 @@ ALWAYS_COUNTS = 10
 def weights(doc_freq: Mapping[Hashable, int], total: int, max_share: float) -> dict[Hashable, int]:
     """Tag -> integer weight; 0 for tags too common (or too rare) to say anything."""
     limit = max(max_share * total, ALWAYS_COUNTS)
-    return {tag: (round(_SCALE * math.log(total / df)) if 1 < df <= limit else 0) for tag, df in doc_freq.items()}
+    return {tag: (round(WEIGHT_SCALE * math.log(total / df)) if 1 < df <= limit else 0) for tag, df in doc_freq.items()}
 
 
 def related_by_tags(

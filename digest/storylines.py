@@ -23,13 +23,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .related import weights
+from .related import WEIGHT_SCALE, weights
 
 if TYPE_CHECKING:
     from .site import Site, Story
 
 RARE_TAG_STORIES = 12
-_SCALE = 1_000_000  # related.weights gives log(N/df) in millionths
 SAME_STORY_OVERLAP = 0.55
 MIN_STORIES = 3
 TIMELINE_LENGTH = 12  # an article shows at most this many entries of its running story
@@ -80,7 +79,7 @@ def find_storylines(stories: list[Story], max_share: float) -> list[Storyline]:
     # A tag no other article carries cannot be shared, but it still says what an article is
     # about: counted in its weight, it keeps a story with a distinctive subject of its own out of
     # a running story it shares only generic tags with.
-    unique = round(_SCALE * math.log(len(slugs))) if slugs else 0
+    unique = round(WEIGHT_SCALE * math.log(len(slugs))) if slugs else 0
     weight |= {tag: unique for tag, df in doc_freq.items() if df == 1}
     mass = {slug: sum(weight[t] for t in set(tags[slug])) for slug in slugs}
 
@@ -114,7 +113,7 @@ def find_storylines(stories: list[Story], max_share: float) -> list[Storyline]:
         days = len({s.article.day for s in members})
         if len(members) >= MIN_STORIES and days >= 2:
             lines.append(Storyline(stories=members, days=days))
-    lines.sort(key=lambda line: (-line.latest.article.date.timestamp(), line.latest.article.slug))
+    lines.sort(key=lambda line: line.latest.order)  # newest running story first
     return lines
 
 
