@@ -136,11 +136,16 @@ def term_weight(count: int, most: int) -> int:
     return 1 + min(WEIGHT_STEPS - 1, math.floor((WEIGHT_STEPS - 1) * math.log(count) / math.log(most) + 1e-9))
 
 
+MOST_COVERED = 12  # terms in the side column's "Most covered"
+
+
 def add_time_views(site: Site) -> None:
-    """`site.calendar` (edition months, newest first); `term.coverage` and `term.weight` for
-    every term of every taxonomy."""
+    """`site.calendar` (edition months, newest first); `taxonomy.most_covered`; `term.coverage` and
+    `term.weight` for every term of every taxonomy."""
     site.calendar = month_grids(site.editions)
     for taxonomy in site.taxonomies.values():
+        # Once here, not on every page of the digest: the side column lists them (ties alphabetical).
+        taxonomy.most_covered = sorted(taxonomy.terms, key=lambda term: -term.count)[:MOST_COVERED]
         most = max((term.count for term in taxonomy.terms), default=0)
         for term in taxonomy.terms:
             term.weight = term_weight(term.count, most)

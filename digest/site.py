@@ -60,6 +60,7 @@ class Taxonomy:
     name: str
     url: str
     terms: list[Term] = field(default_factory=list)
+    most_covered: list[Term] = field(default_factory=list)  # the terms with most stories, at most MOST_COVERED
     dep_key: str = field(init=False)
 
     def __post_init__(self) -> None:
